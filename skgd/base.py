@@ -1,0 +1,136 @@
+"""What every skgd estimator shares: the solver parameters and the call of the solver.
+
+Estimators stay thin: they validate input, build an
+:class:`~skgd.solver.Objective` and call :meth:`GDMixin._run_solver`, which owns the
+translation of the public parameter vocabulary (DESIGN 1.2) into a
+:class:`~skgd.solver.SolverConfig`, the early-stopping split, the reuse of the solver
+state for ``warm_start``/``partial_fit`` and the fitted attributes of section 1.4.
+"""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.model_selection import train_test_split
+
+from .solver import (
+    OPTIMIZERS,
+    SCHEDULES,
+    Optimizer,
+    Regularizer,
+    Schedule,
+    SolverConfig,
+    Validation,
+    minimize,
+    resolve_penalty,
+)
+from .solver._loop import init_state
+from .utils._compat import Interval, StrOptions
+
+__all__ = ["GDMixin", "SOLVER_PARAMETER_CONSTRAINTS"]
+
+SOLVER_PARAMETER_CONSTRAINTS: dict = {
+    "solver": [StrOptions(set(OPTIMIZERS.names())), Optimizer],
+    "learning_rate": [StrOptions(set(SCHEDULES.names())), Schedule],
+    "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+    "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"full", "auto"})],
+    "penalty": [StrOptions({"l2", "l1", "elasticnet", "none"}), None, Regularizer],
+    "alpha": [Interval(Real, 0, None, closed="left")],
+    "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+    "max_iter": [Interval(Integral, 1, None, closed="left")],
+    "tol": [Interval(Real, 0, None, closed="left"), None],
+    "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+    "early_stopping": ["boolean"],
+    "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+    "shuffle": ["boolean"],
+    "random_state": ["random_state"],
+    "warm_start": ["boolean"],
+    "verbose": ["verbose"],
+    "max_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
+    "divergence": [StrOptions({"raise", "backoff"})],
+}
+
+
+class GDMixin:
+    """Mixin for estimators fitted by :func:`skgd.solver.minimize`.
+
+    The estimator defines the parameters of ``SOLVER_PARAMETER_CONSTRAINTS`` (those it
+    has) in ``__init__``. Fitted state: ``_solver_state`` (kept for ``warm_start`` and
+    ``partial_fit``) and the attributes set by :meth:`_store_result`.
+    """
+
+    def _solver_config(self, *, max_iter: int | None = None, partial: bool = False,
+                       has_validation: bool = False) -> SolverConfig:
+        penalty = getattr(self, "penalty", None)
+        if penalty == "none":
+            penalty = None
+        return SolverConfig(
+            optimizer=OPTIMIZERS.resolve(self.solver, Optimizer),
+            schedule=SCHEDULES.resolve(self.learning_rate, Schedule),
+            learning_rate_init=float(self.learning_rate_init),
+            batch_size=self.batch_size,
+            penalty=resolve_penalty(penalty, getattr(self, "l1_ratio", 0.15)),
+            alpha=float(getattr(self, "alpha", 0.0)),
+            max_iter=int(self.max_iter if max_iter is None else max_iter),
+            tol=self.tol,
+            n_iter_no_change=int(self.n_iter_no_change),
+            early_stopping=bool(self.early_stopping) and has_validation and not partial,
+            shuffle=bool(self.shuffle),
+            max_grad_norm=getattr(self, "max_grad_norm", None),
+            divergence=getattr(self, "divergence", "raise"),
+            verbose=int(self.verbose),
+            warn_on_max_iter=not partial,
+            planned_epochs=int(self.max_iter),
+        )
+
+    def _validation_indices(self, n_samples: int, stratify=None):
+        """Train/validation row indices for ``early_stopping`` (scikit-learn's split)."""
+        idx = np.arange(n_samples)
+        n_val = int(np.ceil(self.validation_fraction * n_samples))
+        if n_val < 1 or n_samples - n_val < 1:
+            raise ValueError(
+                f"validation_fraction={self.validation_fraction} leaves an empty training or "
+                f"validation set for {n_samples} samples."
+            )
+        try:
+            tr, va = train_test_split(idx, test_size=self.validation_fraction,
+                                      random_state=self.random_state, stratify=stratify)
+        except ValueError:
+            if stratify is None:
+                raise
+            tr, va = train_test_split(idx, test_size=self.validation_fraction,
+                                      random_state=self.random_state)
+        return np.sort(tr), np.sort(va)
+
+    def _run_solver(self, objective, *, validation: Validation | None = None,
+                    reuse_state: bool = False, partial: bool = False):
+        """Run the solver; reuse the previous state for ``warm_start``/``partial_fit``."""
+        config = self._solver_config(max_iter=1 if partial else None, partial=partial,
+                                     has_validation=validation is not None)
+        state = getattr(self, "_solver_state", None) if reuse_state else None
+        if state is not None and state.w.size == objective.layout.size:
+            state.w = np.ascontiguousarray(state.w, dtype=objective.dtype)
+            state.opt_state = np.ascontiguousarray(state.opt_state, dtype=objective.dtype)
+            if state.opt_state.size != config.optimizer.init_state(
+                    state.w.size, state.w.dtype).size:
+                state.opt_state = config.optimizer.init_state(state.w.size, state.w.dtype)
+            if not partial:
+                state.no_improvement = 0
+                state.best_score = -np.inf
+        else:
+            state = init_state(objective, config, self.random_state)
+        result = minimize(objective, config, state=state, validation=validation)
+        self._solver_state = result.state
+        self._store_result(result)
+        return result
+
+    def _store_result(self, result) -> None:
+        st = result.state
+        self.n_iter_ = int(st.epoch)
+        self.t_ = int(st.t)
+        self.history_ = st.history
+        self.loss_curve_ = [h["train_loss"] for h in st.history
+                            if np.isfinite(h["train_loss"])]
+        self.validation_scores_ = result.validation_scores
+        self.best_loss_ = float(st.best_loss)

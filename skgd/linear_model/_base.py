@@ -1,0 +1,121 @@
+"""Shared fit/partial_fit machinery of the linear estimators."""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ..base import SOLVER_PARAMETER_CONSTRAINTS, GDMixin
+from ..losses import LOSSES
+from ..solver import Validation
+from ..utils._compat import _check_sample_weight
+from ._objective import LinearObjective
+
+DTYPES = [np.float64, np.float32]
+
+
+class BaseLinearGD(GDMixin, BaseEstimator):
+    """Linear model fitted by the shared solver (see subclasses for the objective)."""
+
+    _parameter_constraints: dict = {**SOLVER_PARAMETER_CONSTRAINTS,
+                                    "fit_intercept": ["boolean"]}
+
+    # --- subclass hooks -------------------------------------------------------------
+    def _loss(self):
+        raise NotImplementedError
+
+    def _encode_y(self, y, fitting: bool):
+        """Targets for the objective and the number of outputs K."""
+        raise NotImplementedError
+
+    def _weights(self, y_enc, sample_weight, partial: bool):
+        return sample_weight
+
+    def _val_score(self, y_val):
+        """A function ``raw -> score`` (higher is better) on validation targets."""
+        raise NotImplementedError
+
+    # --- input ----------------------------------------------------------------------
+    def _check_X(self, X, reset: bool):
+        X = validate_data(self, X, accept_sparse="csr", dtype=DTYPES, order="C", reset=reset)
+        if sp.issparse(X):
+            X = X.tocsr()
+            X.sort_indices()
+        return X
+
+    def _check_Xy(self, X, y, sample_weight, reset: bool):
+        X, y = validate_data(self, X, y, accept_sparse="csr", dtype=DTYPES, order="C",
+                             multi_output=True, y_numeric=self._y_numeric, reset=reset)
+        if sp.issparse(X):
+            X.sort_indices()
+        sw = _check_sample_weight(sample_weight, X, dtype=np.float64,
+                                  ensure_non_negative=True)
+        if sw.sum() <= 0:
+            raise ValueError("sample_weight must have a positive sum.")
+        return X, y, sw
+
+    # --- fitting --------------------------------------------------------------------
+    def _objective(self, X, y_enc, sw, K):
+        return LinearObjective(X, y_enc, sw, self._loss(), K, self.fit_intercept)
+
+    def _fit(self, X, y, sample_weight, X_val, y_val, *, partial: bool, classes=None):
+        first = not (partial or self.warm_start) or not hasattr(self, "_solver_state")
+        X, y, sw = self._check_Xy(X, y, sample_weight, reset=first)
+        y_enc, K = self._encode_y(y, fitting=first, classes=classes)
+        sw = self._weights(y_enc, sw, partial=partial)
+        validation = None
+        if X_val is not None or y_val is not None:
+            if X_val is None or y_val is None:
+                raise ValueError("Pass both X_val and y_val, or neither.")
+            X_val, y_val, _ = self._check_Xy(X_val, y_val, None, reset=False)
+            validation = self._validation(X_val, y_val, K)
+        elif self.early_stopping and not partial:
+            tr, va = self._validation_indices(X.shape[0], self._stratify(y_enc))
+            validation = self._validation(X[va], y[va], K)
+            X, y_enc, sw = X[tr], y_enc[tr], sw[tr]
+        objective = self._objective(X, y_enc, sw, K)
+        if not first and self._solver_state.w.size != objective.layout.size:
+            raise ValueError("The number of features or outputs changed since the last fit.")
+        self._run_solver(objective, validation=validation, reuse_state=not first,
+                         partial=partial)
+        self._set_coef(objective)
+        return self
+
+    def _stratify(self, y_enc):
+        return None
+
+    def _validation(self, X_val, y_val, K):
+        y_enc, _ = self._encode_y(y_val, fitting=False)
+        sw = np.ones(X_val.shape[0])
+        obj = self._objective(X_val, y_enc, sw, K)
+        score = self._val_score(y_val)
+        return Validation(obj, lambda w: score(obj.raw(w)))
+
+    def _set_coef(self, objective):
+        w = self._solver_state.w
+        coef = objective.layout.view(w, "coef").T.copy()
+        intercept = (objective.layout.view(w, "intercept").copy() if self.fit_intercept
+                     else np.zeros(objective.K, dtype=w.dtype))
+        self.coef_, self.intercept_ = self._shape_coef(coef, intercept)
+
+    def _shape_coef(self, coef, intercept):
+        return coef, intercept
+
+    # --- prediction -----------------------------------------------------------------
+    def _decision(self, X):
+        check_is_fitted(self, "coef_")
+        X = self._check_X(X, reset=False)
+        coef = np.atleast_2d(self.coef_)
+        return np.asarray(X @ coef.T) + self.intercept_
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+def resolve_loss(name: str, epsilon: float):
+    cls = LOSSES.get(name)
+    return cls(epsilon=epsilon) if name in ("huber", "epsilon_insensitive") else cls()

@@ -1,0 +1,180 @@
+"""Linear regression by gradient descent."""
+
+from __future__ import annotations
+
+from numbers import Real
+
+import numpy as np
+from sklearn.base import RegressorMixin
+from sklearn.metrics import r2_score
+
+from ..utils._compat import Interval, StrOptions
+from ._base import BaseLinearGD, resolve_loss
+
+
+class LinearRegression(RegressorMixin, BaseLinearGD):
+    r"""Linear regression fitted by the shared gradient-descent solver.
+
+    Minimises
+
+    .. math::
+        \frac{\sum_i s_i\, L(y_i, x_i^\top w + b)}{\sum_i s_i} + \alpha\, R(w)
+
+    with sample weights :math:`s_i`, the loss :math:`L` (``squared_error``:
+    :math:`\tfrac12(y-\hat y)^2`; ``huber``; ``epsilon_insensitive``:
+    :math:`\max(0, |y-\hat y|-\epsilon)`) and the penalty :math:`R` (``l2``:
+    :math:`\tfrac12\|w\|^2`; ``l1``: :math:`\|w\|_1`; ``elasticnet``:
+    :math:`\rho\|w\|_1 + \tfrac{1-\rho}{2}\|w\|^2`). The intercept :math:`b` is never
+    penalised. ``penalty="l1"`` has the optimum of scikit-learn's ``Lasso(alpha)`` and
+    ``penalty="l2"`` with ``squared_error`` the ridge solution of
+    :math:`(X_c^\top X_c/n + \alpha I)w = X_c^\top y_c/n` (centred data).
+
+    The defaults follow scikit-learn's ``SGDRegressor``: per-sample SGD with the
+    ``invscaling`` schedule. A multi-output ``y`` of shape ``(n, K)`` fits ``K``
+    independent outputs at once.
+
+    Parameters
+    ----------
+    loss : {"squared_error", "huber", "epsilon_insensitive"}, default="squared_error"
+    epsilon : float, default=0.1
+        Width of the quadratic zone of ``huber`` / the insensitive band.
+    fit_intercept : bool, default=True
+    solver : str or Optimizer, default="sgd"
+        A registered optimizer name (see ``skgd.solver.OPTIMIZERS``) or an object such as
+        ``skgd.solver.Adam(beta_1=0.8)``; full-batch ``"lbfgs"`` and ``"newton"`` for the
+        smooth losses without L1.
+    learning_rate : str or Schedule, default="invscaling"
+    learning_rate_init : float, default=0.01
+    batch_size : int or "full", default=1
+        1 = stochastic (per-sample) GD, an int = mini-batch, ``"full"`` = batch GD.
+    penalty : {"l2", "l1", "elasticnet"}, None or Regularizer, default="l2"
+    alpha : float, default=1e-4
+    l1_ratio : float, default=0.15
+    max_iter : int, default=1000
+        Epochs (full-batch iterations for lbfgs/newton).
+    tol : float or None, default=1e-3
+        Stop when the monitored quantity has not improved by ``tol`` for
+        ``n_iter_no_change`` epochs; None runs all ``max_iter`` epochs.
+    n_iter_no_change : int, default=5
+    early_stopping : bool, default=False
+        Monitor the R² on a held-out ``validation_fraction`` (or ``X_val``/``y_val``
+        passed to ``fit``) and restore the best weights.
+    validation_fraction : float, default=0.1
+    shuffle : bool, default=True
+    random_state : int, RandomState or None, default=None
+    warm_start : bool, default=False
+        Continue from the previous fit, keeping the optimizer state and schedule step.
+    verbose : int, default=0
+    max_grad_norm : float or None, default=None
+        Clip each (mini-batch or per-sample) gradient to this global norm.
+    divergence : {"raise", "backoff"}, default="raise"
+        On a non-finite loss: raise a ``ValueError`` naming the epoch and the remedy, or
+        roll the epoch back and halve the learning rate.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
+    intercept_ : ndarray of shape (1,) or (n_targets,)
+    n_iter_ : int
+        Epochs run (cumulative over ``partial_fit`` and ``warm_start``).
+    t_ : int
+        Updates made (cumulative).
+    loss_curve_ : list of float
+        Training objective per epoch (mean loss during the epoch plus the penalty).
+    validation_scores_ : list of float or None
+        Validation R² per epoch.
+    best_loss_ : float
+    history_ : list of dict
+        Per epoch: ``train_loss``, ``val_loss``, ``val_score``, ``learning_rate``,
+        ``grad_norm``, ``seconds``, ``events``.
+    """
+
+    _parameter_constraints: dict = {
+        **BaseLinearGD._parameter_constraints,
+        "loss": [StrOptions({"squared_error", "huber", "epsilon_insensitive"})],
+        "epsilon": [Interval(Real, 0, None, closed="left")],
+    }
+    _y_numeric = True
+
+    def __init__(self, loss="squared_error", *, epsilon=0.1, fit_intercept=True, solver="sgd",
+                 learning_rate="invscaling", learning_rate_init=0.01, batch_size=1,
+                 penalty="l2", alpha=1e-4, l1_ratio=0.15, max_iter=1000, tol=1e-3,
+                 n_iter_no_change=5, early_stopping=False, validation_fraction=0.1,
+                 shuffle=True, random_state=None, warm_start=False, verbose=0,
+                 max_grad_norm=None, divergence="raise"):
+        self.loss = loss
+        self.epsilon = epsilon
+        self.fit_intercept = fit_intercept
+        self.solver = solver
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.batch_size = batch_size
+        self.penalty = penalty
+        self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.max_iter = max_iter
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.warm_start = warm_start
+        self.verbose = verbose
+        self.max_grad_norm = max_grad_norm
+        self.divergence = divergence
+
+    def _loss(self):
+        return resolve_loss(self.loss, self.epsilon)
+
+    def _encode_y(self, y, fitting, classes=None):
+        y = np.asarray(y, dtype=np.float64)
+        if fitting:
+            self._y_ndim = y.ndim
+        elif y.ndim != self._y_ndim and not (y.ndim == 2 and y.shape[1] == 1):
+            raise ValueError("y has a different number of targets than in the first fit.")
+        y2 = y.reshape(y.shape[0], -1)
+        return y2, y2.shape[1]
+
+    def _val_score(self, y_val):
+        y_val = np.asarray(y_val, dtype=np.float64).reshape(len(y_val), -1)
+
+        def score(raw):
+            return r2_score(y_val, raw) if np.all(np.isfinite(raw)) else -np.inf
+
+        return score
+
+    def _shape_coef(self, coef, intercept):
+        if self._y_ndim == 1:
+            return coef.ravel(), intercept
+        return coef, intercept
+
+    def fit(self, X, y, sample_weight=None, X_val=None, y_val=None):
+        """Fit the model (from scratch unless ``warm_start``).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        sample_weight : array-like of shape (n_samples,), optional
+        X_val, y_val : optional held-out data, recorded each epoch and used for early
+            stopping when ``early_stopping=True``.
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        return self._fit(X, y, sample_weight, X_val, y_val, partial=False)
+
+    def partial_fit(self, X, y, sample_weight=None):
+        """One epoch over ``(X, y)``, continuing the optimizer state and schedule."""
+        if not hasattr(self, "_solver_state"):
+            self._validate_params()
+        return self._fit(X, y, sample_weight, None, None, partial=True)
+
+    def predict(self, X):
+        """Predicted targets :math:`Xw + b`."""
+        raw = self._decision(X)
+        return raw.ravel() if self._y_ndim == 1 else raw
+

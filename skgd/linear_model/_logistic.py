@@ -1,0 +1,203 @@
+"""Logistic regression by gradient descent."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import expit, softmax
+from sklearn.base import ClassifierMixin
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets
+
+from ..losses import LogLoss, Multinomial
+from ..utils._compat import StrOptions
+from ._base import BaseLinearGD
+
+
+class LogisticRegression(ClassifierMixin, BaseLinearGD):
+    r"""Binary and multinomial logistic regression fitted by the shared solver.
+
+    Minimises
+
+    .. math::
+        \frac{\sum_i s_i\, L(y_i, x_i^\top W + b)}{\sum_i s_i} + \alpha\, R(W)
+
+    with :math:`s_i` = ``sample_weight`` × ``class_weight``, :math:`L` the binary
+    cross-entropy of the logit (two classes, one coefficient vector) or the softmax
+    cross-entropy over all classes (more than two, one coefficient vector per class) and
+    the penalty :math:`R` (``l2``: :math:`\tfrac12\|W\|^2`; ``l1``: :math:`\|W\|_1`;
+    ``elasticnet``: :math:`\rho\|W\|_1 + \tfrac{1-\rho}{2}\|W\|^2`); the intercept is
+    never penalised. With unit weights and ``penalty="l2"`` the optimum is that of
+    scikit-learn's ``LogisticRegression(C=1/(n_samples * alpha))``.
+
+    The defaults follow scikit-learn's ``SGDClassifier(loss="log_loss")``: per-sample
+    SGD with Bottou's ``optimal`` schedule, which is fast on large and sparse data; use
+    ``solver="lbfgs"`` or ``"newton"`` for the exact optimum.
+
+    Parameters
+    ----------
+    fit_intercept : bool, default=True
+    class_weight : dict, "balanced" or None, default=None
+        Multiplies the sample weights by class; "balanced" uses
+        ``n_samples / (n_classes * bincount(y))``.
+    solver, learning_rate, learning_rate_init, batch_size, penalty, alpha, l1_ratio,
+    max_iter, tol, n_iter_no_change, early_stopping, validation_fraction, shuffle,
+    random_state, warm_start, verbose, max_grad_norm, divergence
+        The shared solver vocabulary; see :class:`skgd.linear_model.LinearRegression`.
+        Defaults: ``solver="sgd"``, ``learning_rate="optimal"``, ``batch_size=1``,
+        ``penalty="l2"``, ``alpha=1e-4``, ``max_iter=1000``, ``tol=1e-3``. Early stopping
+        monitors the validation accuracy.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
+    intercept_ : ndarray of shape (1,) or (n_classes,)
+    n_iter_, t_, loss_curve_, validation_scores_, best_loss_, history_
+        As in :class:`skgd.linear_model.LinearRegression`.
+    """
+
+    _parameter_constraints: dict = {
+        **BaseLinearGD._parameter_constraints,
+        "class_weight": [StrOptions({"balanced"}), dict, None],
+    }
+    _y_numeric = False
+
+    def __init__(self, *, fit_intercept=True, class_weight=None, solver="sgd",
+                 learning_rate="optimal", learning_rate_init=0.01, batch_size=1,
+                 penalty="l2", alpha=1e-4, l1_ratio=0.15, max_iter=1000, tol=1e-3,
+                 n_iter_no_change=5, early_stopping=False, validation_fraction=0.1,
+                 shuffle=True, random_state=None, warm_start=False, verbose=0,
+                 max_grad_norm=None, divergence="raise"):
+        self.fit_intercept = fit_intercept
+        self.class_weight = class_weight
+        self.solver = solver
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.batch_size = batch_size
+        self.penalty = penalty
+        self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.max_iter = max_iter
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.warm_start = warm_start
+        self.verbose = verbose
+        self.max_grad_norm = max_grad_norm
+        self.divergence = divergence
+
+    def _loss(self):
+        return LogLoss() if len(self.classes_) == 2 else Multinomial()
+
+    def _encode_y(self, y, fitting, classes=None):
+        check_classification_targets(y)
+        y = np.asarray(y)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y.ravel()
+        if y.ndim != 1:
+            raise ValueError("y must be one-dimensional (multilabel is not supported).")
+        if fitting:
+            labels = np.unique(y) if classes is None else np.unique(np.asarray(classes))
+            if labels.size < 2:
+                raise ValueError(
+                    "LogisticRegression needs samples of at least 2 classes in the data; "
+                    f"got only class {labels[0] if labels.size else None!r}."
+                )
+            self.classes_ = labels
+        idx = np.searchsorted(self.classes_, y)
+        idx = np.clip(idx, 0, len(self.classes_) - 1)
+        if np.any(self.classes_[idx] != y):
+            unknown = np.setdiff1d(np.unique(y), self.classes_)
+            raise ValueError(f"y contains classes not seen in the first fit: {unknown}")
+        if len(self.classes_) == 2:
+            return idx.astype(np.float64).reshape(-1, 1), 1
+        return idx, len(self.classes_)
+
+    def _class_index(self, y_enc):
+        return y_enc.ravel().astype(np.int64)
+
+    def _weights(self, y_enc, sw, partial):
+        if self.class_weight is None:
+            return sw
+        if self.class_weight == "balanced" and partial:
+            raise ValueError("class_weight='balanced' is not supported by partial_fit; "
+                             "pass a dict of weights computed on the whole data.")
+        yi = self._class_index(y_enc)
+        if self.class_weight == "balanced":
+            present = np.unique(yi)
+            cw = np.ones(len(self.classes_))
+            cw[present] = compute_class_weight("balanced", classes=present, y=yi)
+        else:
+            cw = np.array([self.class_weight.get(c, 1.0) for c in self.classes_], dtype=float)
+        return sw * cw[yi]
+
+    def _stratify(self, y_enc):
+        return self._class_index(y_enc)
+
+    def _val_score(self, y_val):
+        y_val = np.asarray(y_val).ravel()
+
+        def score(raw):
+            return float(np.mean(self._labels(raw) == y_val))
+
+        return score
+
+    def _labels(self, raw):
+        if raw.shape[1] == 1:
+            return self.classes_[(raw[:, 0] > 0).astype(int)]
+        return self.classes_[np.argmax(raw, axis=1)]
+
+    def fit(self, X, y, sample_weight=None, X_val=None, y_val=None):
+        """Fit the model (from scratch unless ``warm_start``).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), optional
+        X_val, y_val : optional held-out data, recorded each epoch and used for early
+            stopping when ``early_stopping=True``.
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        return self._fit(X, y, sample_weight, X_val, y_val, partial=False)
+
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """One epoch over ``(X, y)``, continuing the optimizer state and schedule.
+
+        ``classes`` (all labels) is required on the first call.
+        """
+        if not hasattr(self, "_solver_state"):
+            self._validate_params()
+            if classes is None:
+                raise ValueError("classes must be passed on the first call to partial_fit.")
+        elif classes is not None and not np.array_equal(np.unique(classes), self.classes_):
+            raise ValueError("classes differ from those of the first partial_fit call.")
+        return self._fit(X, y, sample_weight, None, None, partial=True, classes=classes)
+
+    def decision_function(self, X):
+        """Logits: shape (n_samples,) for two classes, else (n_samples, n_classes)."""
+        raw = self._decision(X)
+        return raw.ravel() if raw.shape[1] == 1 else raw
+
+    def predict(self, X):
+        """Predicted class labels."""
+        return self._labels(self._decision(X))
+
+    def predict_proba(self, X):
+        """Class probabilities (sigmoid for two classes, softmax otherwise)."""
+        raw = self._decision(X)
+        if raw.shape[1] == 1:
+            p = expit(raw[:, 0])
+            return np.column_stack([1 - p, p])
+        return softmax(raw, axis=1)
+
+    def predict_log_proba(self, X):
+        """Logarithm of :meth:`predict_proba`."""
+        return np.log(self.predict_proba(X))

@@ -1,0 +1,142 @@
+"""The linear-model objective handed to the solver."""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..losses import Loss, Multinomial
+from ..solver import Objective, ParamLayout
+from ._kernels import sgd_epoch_csr, sgd_epoch_dense
+
+
+class LinearObjective(Objective):
+    r"""Weighted mean loss of a linear model :math:`f(x) = x^\top W + b`.
+
+    .. math:: F(W, b) = \frac{\sum_i s_i\, L(y_i, x_i^\top W + b)}{\sum_i s_i}
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features) or CSR matrix
+        Training data, float32 or float64 (the parameters share its dtype).
+    y : ndarray
+        Targets: ``(n_samples,)`` class indices for the ``multinomial`` loss,
+        otherwise ``(n_samples,)`` or ``(n_samples, K)`` floats.
+    sample_weight : ndarray of shape (n_samples,)
+        Non-negative weights :math:`s_i` (already multiplied by class weights).
+    loss : Loss
+        A loss of :mod:`skgd.losses`.
+    n_outputs : int
+        :math:`K`, the columns of :math:`W`.
+    fit_intercept : bool
+        Whether :math:`b` is fitted (it is never penalised).
+    coef_init, intercept_init : ndarray, optional
+        Initial values (zeros otherwise).
+    """
+
+    has_sample_kernel = True
+
+    def __init__(self, X, y, sample_weight, loss: Loss, n_outputs: int, fit_intercept: bool,
+                 coef_init=None, intercept_init=None):
+        self.X = X
+        self.dtype = np.dtype(X.dtype)
+        self.sparse = sp.issparse(X)
+        self.n_samples, self.n_features = X.shape
+        self.K = int(n_outputs)
+        self.loss = loss
+        self.smooth = loss.smooth
+        self.fit_intercept = fit_intercept
+        self.multinomial = isinstance(loss, Multinomial)
+        if self.multinomial:
+            self.y = np.asarray(y, dtype=np.int64)
+            self.y_flat = self.y.astype(np.float64)
+        else:
+            self.y = np.asarray(y, dtype=np.float64).reshape(self.n_samples, -1)
+            self.y_flat = np.ascontiguousarray(self.y[:, 0])
+        sw = np.asarray(sample_weight, dtype=np.float64)
+        mean = sw.mean() if sw.size else 1.0
+        # weights rescaled to mean one: the full-batch loss is exactly sum(s L)/sum(s)
+        self.sw = sw / mean if mean > 0 else sw
+        shapes = {"coef": (self.n_features, self.K)}
+        if fit_intercept:
+            shapes["intercept"] = (self.K,)
+        self.layout = ParamLayout(shapes, penalized={"coef": True, "intercept": False})
+        self.coef_init, self.intercept_init = coef_init, intercept_init
+        self._cache: tuple | None = None
+
+    def dloss(self, p: float) -> float:
+        return self.loss.dloss(p)
+
+    def init_params(self, random_state) -> np.ndarray:
+        w = np.zeros(self.layout.size, dtype=self.dtype)
+        if self.coef_init is not None:
+            self.layout.view(w, "coef")[...] = np.reshape(self.coef_init, (self.n_features,
+                                                                          self.K))
+        if self.fit_intercept and self.intercept_init is not None:
+            self.layout.view(w, "intercept")[...] = self.intercept_init
+        return w
+
+    def _parts(self, w):
+        w = w.astype(self.dtype, copy=False)
+        coef = self.layout.view(w, "coef")
+        b = self.layout.view(w, "intercept") if self.fit_intercept else 0.0
+        return coef, b
+
+    def raw(self, w: np.ndarray, X=None) -> np.ndarray:
+        """Raw outputs :math:`XW + b`, shape ``(n, K)``."""
+        coef, b = self._parts(w)
+        X = self.X if X is None else X
+        return np.asarray(X @ coef, dtype=np.float64) + b
+
+    def _rows(self, idx):
+        if idx is None:
+            return self.X, self.y, self.sw
+        return self.X[idx], self.y[idx], self.sw[idx]
+
+    def value_grad(self, w, idx=None, rng=None):
+        X, y, sw = self._rows(idx)
+        raw = self.raw(w, X)
+        loss, g = self.loss.loss_gradient(y, raw)
+        m = max(X.shape[0], 1)
+        g *= (sw / m)[:, None]
+        if idx is None:
+            self._cache = (w.copy(), raw)
+        grad = np.empty(self.layout.size, dtype=np.float64)
+        self.layout.view(grad, "coef")[...] = X.T @ g.astype(self.dtype, copy=False)
+        if self.fit_intercept:
+            grad[self.layout.slices["intercept"]] = g.sum(axis=0)
+        return float(sw @ loss) / m, grad
+
+    def value(self, w, idx=None):
+        X, y, sw = self._rows(idx)
+        return float(sw @ self.loss.loss(y, self.raw(w, X))) / max(X.shape[0], 1)
+
+    def hessp(self, w, v):
+        if self._cache is not None and np.array_equal(self._cache[0], w):
+            raw = self._cache[1]
+        else:
+            raw = self.raw(w)
+        vcoef = self.layout.view(v, "coef")
+        vb = v[self.layout.slices["intercept"]] if self.fit_intercept else 0.0
+        hv_raw = self.loss.hessp(self.y, raw, np.asarray(self.X @ vcoef) + vb)
+        hv_raw *= (self.sw / self.n_samples)[:, None]
+        out = np.empty(self.layout.size, dtype=np.float64)
+        self.layout.view(out, "coef")[...] = self.X.T @ hv_raw
+        if self.fit_intercept:
+            out[self.layout.slices["intercept"]] = hv_raw.sum(axis=0)
+        return out
+
+    def sample_epoch(self, w, opt_state, order, ctx):
+        cum = np.concatenate(([0.0], np.cumsum(ctx.lrs)))
+        args = (self.y_flat, self.sw, order.astype(np.int64), self.K, self.fit_intercept,
+                self.loss.kernel, self.loss.params(), ctx.rule, ctx.hp, w, opt_state,
+                ctx.lrs, ctx.t0, ctx.l1, ctx.l2, ctx.penalized, ctx.step, ctx.ratio, cum,
+                ctx.max_grad_norm)
+        if self.sparse:
+            X = self.X
+            loss, norm = sgd_epoch_csr(X.data, X.indices.astype(np.int64, copy=False),
+                                       X.indptr.astype(np.int64, copy=False), *args)
+        else:
+            loss, norm = sgd_epoch_dense(self.X, *args)
+        n = max(order.size, 1)
+        return loss / n, norm / n

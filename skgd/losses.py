@@ -1,0 +1,241 @@
+r"""Losses of a raw prediction, as a registry.
+
+Every loss works on raw model outputs ``raw`` of shape ``(n, K)``:
+
+- regression losses take ``y`` of shape ``(n, K)`` (floats);
+- ``log_loss`` takes ``y`` of shape ``(n, K)`` in {0, 1} (binary ``K=1`` or multilabel,
+  one sigmoid per column);
+- ``multinomial`` takes ``y`` of shape ``(n,)`` with class indices (softmax over ``K``).
+
+The per-sample loss is summed over the ``K`` outputs. Each loss also carries a compiled
+per-sample version (``kernel``, a ``@cfunc`` with signature
+``float64(y, raw*, K, dloss_out*, params*)`` writing :math:`\partial L/\partial raw`),
+which the per-sample SGD kernels call.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import ClassVar
+
+import numpy as np
+from numba import carray, cfunc, types
+from scipy.special import expit, logsumexp
+
+from .solver._registry import Registry
+
+LOSSES: Registry = Registry("loss")
+
+KERNEL_SIGNATURE = types.float64(
+    types.float64, types.CPointer(types.float64), types.int64,
+    types.CPointer(types.float64), types.CPointer(types.float64),
+)
+
+
+def compile_loss_kernel(pyfunc):
+    """Compile a per-sample loss kernel with the shared signature (on-disk cached)."""
+    return cfunc(KERNEL_SIGNATURE, cache=True)(pyfunc)
+
+
+class Loss:
+    """Base class of losses (see the module docstring for shapes)."""
+
+    name: ClassVar[str] = ""
+    smooth: ClassVar[bool] = True
+    kernel: ClassVar[object] = None
+
+    def params(self) -> np.ndarray:
+        """Hyperparameters as the float64 vector the compiled kernel reads."""
+        return np.zeros(1)
+
+    def loss(self, y: np.ndarray, raw: np.ndarray) -> np.ndarray:
+        """Per-sample loss, shape ``(n,)``."""
+        return self.loss_gradient(y, raw)[0]
+
+    def loss_gradient(self, y: np.ndarray, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per-sample loss ``(n,)`` and :math:`\\partial L/\\partial raw` ``(n, K)``."""
+        raise NotImplementedError
+
+    def hessp(self, y: np.ndarray, raw: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """Per-sample Hessian in raw space times ``v`` (both ``(n, K)``)."""
+        raise NotImplementedError(f"loss {self.name!r} is not twice differentiable")
+
+    def dloss(self, p: float) -> float:
+        """Scalar derivative at prediction ``p`` with target 1 (Bottou's heuristic)."""
+        return float(self.loss_gradient(np.ones((1, 1)), np.full((1, 1), p))[1][0, 0])
+
+
+def _squared(y, raw, K, out, params):
+    r = carray(raw, (K,))
+    d = carray(out, (K,))
+    loss = 0.0
+    for k in range(K):
+        e = r[k] - y
+        d[k] = e
+        loss += 0.5 * e * e
+    return loss
+
+
+@LOSSES.register
+class SquaredError(Loss):
+    r"""Half squared error :math:`L = \tfrac12 (y - \hat y)^2`."""
+
+    name = "squared_error"
+    kernel = compile_loss_kernel(_squared)
+
+    def loss_gradient(self, y, raw):
+        diff = raw - y
+        return 0.5 * np.einsum("ij,ij->i", diff, diff), diff
+
+    def hessp(self, y, raw, v):
+        return v
+
+
+def _huber(y, raw, K, out, params):
+    r = carray(raw, (K,))
+    d = carray(out, (K,))
+    eps = carray(params, (1,))[0]
+    loss = 0.0
+    for k in range(K):
+        e = r[k] - y
+        if abs(e) <= eps:
+            d[k] = e
+            loss += 0.5 * e * e
+        else:
+            d[k] = eps if e > 0 else -eps
+            loss += eps * abs(e) - 0.5 * eps * eps
+    return loss
+
+
+@LOSSES.register
+class Huber(Loss):
+    r"""Huber loss: :math:`\tfrac12 r^2` for :math:`|r|\le\epsilon`, else
+    :math:`\epsilon|r| - \tfrac12\epsilon^2` (scikit-learn SGD's ``huber``)."""
+
+    name = "huber"
+    kernel = compile_loss_kernel(_huber)
+
+    def __init__(self, epsilon: float = 0.1):
+        self.epsilon = epsilon
+
+    def params(self):
+        return np.array([float(self.epsilon)])
+
+    def loss_gradient(self, y, raw):
+        r = raw - y
+        a = np.abs(r)
+        small = a <= self.epsilon
+        loss = np.where(small, 0.5 * r * r, self.epsilon * a - 0.5 * self.epsilon**2)
+        return loss.sum(axis=1), np.where(small, r, self.epsilon * np.sign(r))
+
+    def hessp(self, y, raw, v):
+        return np.where(np.abs(raw - y) <= self.epsilon, v, 0.0)
+
+
+def _eps_insensitive(y, raw, K, out, params):
+    r = carray(raw, (K,))
+    d = carray(out, (K,))
+    eps = carray(params, (1,))[0]
+    loss = 0.0
+    for k in range(K):
+        e = r[k] - y
+        if abs(e) > eps:
+            d[k] = 1.0 if e > 0 else -1.0
+            loss += abs(e) - eps
+        else:
+            d[k] = 0.0
+    return loss
+
+
+@LOSSES.register
+class EpsilonInsensitive(Loss):
+    r"""Epsilon-insensitive loss :math:`\max(0, |y-\hat y| - \epsilon)` (linear SVR).
+    Not differentiable: first-order solvers only."""
+
+    name = "epsilon_insensitive"
+    smooth = False
+    kernel = compile_loss_kernel(_eps_insensitive)
+
+    def __init__(self, epsilon: float = 0.1):
+        self.epsilon = epsilon
+
+    def params(self):
+        return np.array([float(self.epsilon)])
+
+    def loss_gradient(self, y, raw):
+        r = raw - y
+        excess = np.abs(r) - self.epsilon
+        return np.maximum(excess, 0.0).sum(axis=1), np.where(excess > 0, np.sign(r), 0.0)
+
+
+def _log_loss(y, raw, K, out, params):
+    r = carray(raw, (K,))
+    d = carray(out, (K,))
+    loss = 0.0
+    for k in range(K):
+        z = r[k]
+        # log(1 + e^z) computed without overflow
+        if z > 0:
+            loss += z + math.log1p(math.exp(-z)) - y * z
+            d[k] = 1.0 / (1.0 + math.exp(-z)) - y
+        else:
+            ez = math.exp(z)
+            loss += math.log1p(ez) - y * z
+            d[k] = ez / (1.0 + ez) - y
+    return loss
+
+
+@LOSSES.register
+class LogLoss(Loss):
+    r"""Binary cross-entropy of a logit :math:`z`:
+    :math:`L = \log(1+e^{z}) - y z`, summed over independent outputs (multilabel)."""
+
+    name = "log_loss"
+    kernel = compile_loss_kernel(_log_loss)
+
+    def loss_gradient(self, y, raw):
+        loss = np.logaddexp(0.0, raw) - y * raw
+        return loss.sum(axis=1), expit(raw) - y
+
+    def hessp(self, y, raw, v):
+        p = expit(raw)
+        return p * (1.0 - p) * v
+
+
+def _multinomial(y, raw, K, out, params):
+    r = carray(raw, (K,))
+    d = carray(out, (K,))
+    m = r[0]
+    for k in range(1, K):
+        m = max(m, r[k])
+    s = 0.0
+    for k in range(K):
+        d[k] = math.exp(r[k] - m)  # shifted by the max: stable log-sum-exp
+        s += d[k]
+    c = int(y)
+    for k in range(K):
+        d[k] /= s
+    d[c] -= 1.0
+    return m + math.log(s) - r[c]
+
+
+@LOSSES.register
+class Multinomial(Loss):
+    r"""Softmax cross-entropy :math:`L = \log\sum_k e^{z_k} - z_y` for class index
+    :math:`y`."""
+
+    name = "multinomial"
+    kernel = compile_loss_kernel(_multinomial)
+
+    def loss_gradient(self, y, raw):
+        lse = logsumexp(raw, axis=1)
+        rows = np.arange(raw.shape[0])
+        grad = np.exp(raw - lse[:, None])
+        loss = lse - raw[rows, y]
+        grad[rows, y] -= 1.0
+        return loss, grad
+
+    def hessp(self, y, raw, v):
+        p = np.exp(raw - logsumexp(raw, axis=1)[:, None])
+        pv = np.einsum("ij,ij->i", p, v)
+        return p * (v - pv[:, None])

@@ -1,0 +1,119 @@
+"""Solver configuration (immutable) and solver state (returned, kept by estimators)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ._objective import Objective
+from ._regularizers import NoPenalty, Regularizer
+from ._schedules import Constant, Schedule
+from .optimizers import SGD, Optimizer
+
+__all__ = ["SolverConfig", "SolverState", "OptimizeResult", "Validation"]
+
+
+@dataclass(frozen=True)
+class SolverConfig:
+    """Hyperparameters of one call of :func:`skgd.solver.minimize`.
+
+    Parameters mirror the estimators' shared vocabulary (DESIGN section 1.2).
+    ``batch_size`` is an int or ``"full"``; ``divergence`` is ``"raise"`` (default) or
+    ``"backoff"`` (roll back the epoch and halve the learning rate).
+    """
+
+    optimizer: Optimizer = field(default_factory=SGD)
+    schedule: Schedule = field(default_factory=Constant)
+    learning_rate_init: float = 0.01
+    batch_size: int | str = 32
+    penalty: Regularizer = field(default_factory=NoPenalty)
+    alpha: float = 0.0
+    max_iter: int = 100
+    tol: float | None = 1e-4
+    n_iter_no_change: int = 5
+    early_stopping: bool = False
+    shuffle: bool = True
+    max_grad_norm: float | None = None
+    divergence: str = "raise"
+    verbose: int = 0
+    warn_on_max_iter: bool = True
+    #: epochs the schedule plans for (cosine, onecycle); defaults to ``max_iter``
+    planned_epochs: int | None = None
+
+
+@dataclass
+class Validation:
+    """Held-out data for early stopping and the validation curve.
+
+    ``objective`` gives the validation loss; ``score(w)`` (higher is better) the
+    validation score; when None the score is minus the validation loss.
+    """
+
+    objective: Objective
+    score: Callable[[np.ndarray], float] | None = None
+
+    def evaluate(self, w: np.ndarray) -> tuple[float, float]:
+        loss = float(self.objective.value(w))
+        score = float(self.score(w)) if self.score is not None else -loss
+        return loss, score
+
+
+@dataclass
+class SolverState:
+    """Everything :func:`minimize` needs to continue training (``partial_fit``,
+    ``warm_start``): parameters, optimizer moments, step count, schedule multiplier,
+    stopping-monitor memory, history and the shuffling generator."""
+
+    w: np.ndarray
+    opt_state: np.ndarray
+    rng: np.random.RandomState
+    t: int = 0
+    epoch: int = 0
+    lr_scale: float = 1.0
+    best_loss: float = np.inf
+    best_score: float = -np.inf
+    no_improvement: int = 0
+    history: list[dict[str, Any]] = field(default_factory=list)
+    lazy_ratio: np.ndarray | None = None
+
+
+@dataclass
+class OptimizeResult:
+    """What :func:`minimize` returns.
+
+    Attributes
+    ----------
+    w : ndarray
+        The final parameters (the best ones when early stopping restored them).
+    state : SolverState
+        Pass back to continue training.
+    n_iter : int
+        Epochs (or full-batch iterations) run by this call.
+    converged : bool
+        Whether the stopping rule fired before ``max_iter``.
+    """
+
+    w: np.ndarray
+    state: SolverState
+    n_iter: int
+    converged: bool
+
+    @property
+    def history(self) -> list[dict[str, Any]]:
+        return self.state.history
+
+    @property
+    def loss_curve(self) -> list[float]:
+        return [h["train_loss"] for h in self.state.history]
+
+    @property
+    def validation_scores(self) -> list[float] | None:
+        scores = [h["val_score"] for h in self.state.history if h.get("val_score") is not None]
+        return scores or None
+
+    @property
+    def best_loss(self) -> float:
+        return float(self.state.best_loss)

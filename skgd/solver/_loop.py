@@ -1,0 +1,189 @@
+"""The one training loop: :func:`minimize`."""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
+
+from ._config import OptimizeResult, SolverConfig, SolverState, Validation
+from ._epoch import SampleContext, minibatch_epoch
+from ._objective import Objective
+from ._schedules import ScheduleContext
+from ._stopping import Monitor
+
+__all__ = ["minimize", "init_state", "resolve_batch_size"]
+
+Callback = Callable[[dict[str, Any], np.ndarray], Any]
+
+
+def resolve_batch_size(batch_size: int | str, n_samples: int) -> int:
+    """``"full"`` -> all rows, ``"auto"`` -> ``min(200, n)``, ints clipped to ``n``."""
+    if batch_size == "full":
+        return max(n_samples, 1)
+    if batch_size == "auto":
+        return max(min(200, n_samples), 1)
+    return max(min(int(batch_size), n_samples), 1)
+
+
+def init_state(objective: Objective, config: SolverConfig, random_state=None,
+               w0: np.ndarray | None = None) -> SolverState:
+    """A fresh :class:`SolverState` (initial parameters from the objective)."""
+    rng = check_random_state(random_state)
+    w = objective.init_params(rng) if w0 is None else np.array(w0, dtype=objective.dtype)
+    w = np.ascontiguousarray(w, dtype=objective.dtype)
+    opt_state = config.optimizer.init_state(w.size, w.dtype)
+    return SolverState(w=w, opt_state=opt_state, rng=rng)
+
+
+def minimize(
+    objective: Objective,
+    config: SolverConfig | None = None,
+    *,
+    state: SolverState | None = None,
+    validation: Validation | None = None,
+    random_state=None,
+    callbacks: Sequence[Callback] = (),
+) -> OptimizeResult:
+    r"""Minimise :math:`F(w) + \alpha R(w)` for an :class:`Objective`.
+
+    The one training loop of skgd. Each epoch visits the rows in (shuffled) order in
+    batches of ``config.batch_size``; each batch's gradient (optionally clipped to
+    ``max_grad_norm``) goes through the optimizer's update rule, then the regularizer's
+    proximal step. With ``batch_size=1`` and an objective that has a compiled
+    per-sample kernel, the whole epoch runs in that kernel with the same update rule.
+    Full-batch ``lbfgs``/``newton`` run their own iterations instead of epochs.
+
+    After every epoch the loop records the history, checks for divergence, evaluates the
+    validation data and asks the stopping monitor whether to go on.
+
+    Parameters
+    ----------
+    objective : Objective
+        Model, loss and training data.
+    config : SolverConfig, optional
+        Hyperparameters (defaults: ``SolverConfig()``).
+    state : SolverState, optional
+        Continue from a previous result's ``state`` (``partial_fit``/``warm_start``).
+    validation : Validation, optional
+        Held-out data: recorded every epoch; used for stopping and restoring the best
+        weights when ``config.early_stopping``.
+    random_state : int, RandomState or None
+        Seeds initialisation and shuffling (ignored when ``state`` is given).
+    callbacks : sequence of callables
+        ``cb(record, w)`` after each epoch; a truthy return value stops training.
+
+    Returns
+    -------
+    OptimizeResult
+    """
+    config = SolverConfig() if config is None else config
+    config.optimizer.validate()
+    if state is None:
+        state = init_state(objective, config, random_state)
+    if config.early_stopping and validation is None:
+        raise ValueError("early_stopping needs validation data")
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        if config.optimizer.full_batch:
+            from ._second_order import run_full_batch
+
+            return run_full_batch(objective, config, state, validation, callbacks)
+        return _run_epochs(objective, config, state, validation, callbacks)
+
+
+def _run_epochs(objective, cfg: SolverConfig, state: SolverState, validation, callbacks):
+    n = objective.n_samples
+    bs = resolve_batch_size(cfg.batch_size, n)
+    per_sample = bs == 1 and objective.has_sample_kernel
+    steps = n if per_sample or bs == 1 else -(-n // bs)
+    sctx = ScheduleContext(cfg.learning_rate_init, steps,
+                           max(cfg.planned_epochs or cfg.max_iter, 1), cfg.alpha,
+                           getattr(objective, "dloss", None))
+    mask = objective.layout.mask()
+    coords = np.flatnonzero(mask)
+    step = np.zeros(state.w.size, dtype=state.w.dtype)
+    if state.lazy_ratio is None or state.lazy_ratio.size != state.w.size:
+        state.lazy_ratio = np.ones(state.w.size)
+    monitor = Monitor(cfg, state, objective, validation)
+    converged, n_run = False, 0
+    for _ in range(cfg.max_iter):
+        tic = time.perf_counter()
+        backup = _snapshot(state, objective) if cfg.divergence == "backoff" else None
+        order = state.rng.permutation(n) if cfg.shuffle else np.arange(n)
+        lrs = cfg.schedule.rates(state.t + np.arange(steps, dtype=np.float64), sctx)
+        lrs = lrs * state.lr_scale
+        if per_sample:
+            ctx = SampleContext(cfg.optimizer.rule(state.w.dtype),
+                                cfg.optimizer.hyperparameters(), lrs, state.t,
+                                *_enet(cfg), mask.astype(np.uint8), step, state.lazy_ratio,
+                                float(cfg.max_grad_norm or 0.0))
+            loss, gnorm = objective.sample_epoch(state.w, state.opt_state, order, ctx)
+        else:
+            loss, gnorm = minibatch_epoch(objective, state.w, state.opt_state, order, bs, lrs,
+                                          state.t, cfg, coords, mask, step, state.rng)
+        loss += cfg.penalty.value(state.w, cfg.alpha, coords)
+        state.t += steps
+        events = []
+        if not (np.isfinite(loss) and np.all(np.isfinite(state.w))):
+            _diverged(cfg, state, objective, backup, loss, events)
+            if events and events[-1].startswith("stopped"):
+                break
+            n_run += 1
+            continue
+        state.epoch += 1
+        n_run += 1
+        record = monitor.record(loss, float(lrs[-1]), gnorm, time.perf_counter() - tic, events)
+        stop = monitor.update(record, sctx)
+        stop = any([bool(cb(record, state.w)) for cb in callbacks]) or stop
+        if stop:
+            converged = monitor.converged
+            break
+    monitor.finish(cfg)
+    if not converged and cfg.tol is not None and cfg.warn_on_max_iter and n_run >= cfg.max_iter:
+        warnings.warn(
+            f"Stochastic optimizer: maximum iterations ({cfg.max_iter}) reached and the "
+            "optimization hasn't converged yet. Increase max_iter or tol.",
+            ConvergenceWarning, stacklevel=3,
+        )
+    return OptimizeResult(w=state.w, state=state, n_iter=n_run, converged=converged)
+
+
+def _enet(cfg: SolverConfig) -> tuple[float, float]:
+    l1, l2 = cfg.penalty.coefficients()
+    return cfg.alpha * l1, cfg.alpha * l2
+
+
+def _snapshot(state: SolverState, objective: Objective) -> dict:
+    return {"w": state.w.copy(), "opt": state.opt_state.copy(), "t": state.t,
+            "buffers": {k: v.copy() for k, v in objective.get_buffers().items()}}
+
+
+def _diverged(cfg, state, objective, backup, loss, events) -> None:
+    epoch = state.epoch + 1
+    if backup is None:
+        raise ValueError(
+            f"Training diverged at epoch {epoch}: the training loss became {loss} "
+            "(non-finite loss or weights). Use a smaller learning_rate_init (now "
+            f"{cfg.learning_rate_init:g}), scale the features (e.g. with StandardScaler), "
+            "set max_grad_norm, or pass divergence='backoff' to roll back and halve the "
+            "step automatically."
+        )
+    state.w[...] = backup["w"]
+    state.opt_state[...] = backup["opt"]
+    state.t = backup["t"]
+    objective.set_buffers(backup["buffers"])
+    state.lr_scale *= 0.5
+    msg = f"diverged at epoch {epoch}; rolled back, learning-rate scale {state.lr_scale:g}"
+    if state.lr_scale < 1e-8:
+        msg = f"stopped: {msg}"
+    events.append(msg)
+    state.history.append({"epoch": epoch, "train_loss": float("nan"), "val_loss": None,
+                          "val_score": None, "learning_rate": None, "grad_norm": None,
+                          "seconds": 0.0, "events": list(events)})
+    if cfg.verbose:
+        print(msg)

@@ -1,0 +1,137 @@
+"""The problem a model hands to the solver.
+
+An :class:`Objective` is a model, a loss and the training data. The solver sees one
+flat parameter vector ``w``; the model sees named blocks of it through
+:class:`ParamLayout`. The objective owns the sample weighting: it minimises
+
+.. math:: F(w) = \\frac{\\sum_i s_i L(y_i, f_w(x_i))}{\\sum_i s_i}
+
+and reports a mini-batch ``B`` as :math:`\\frac{1}{|B|}\\sum_{i\\in B} \\tilde s_i L_i`
+with :math:`\\tilde s_i = s_i / \\bar s` (weights rescaled to mean one), an unbiased
+estimate of :math:`F` whose full-batch value is exactly :math:`F`. The penalty is not
+part of the objective: the solver's regularizer adds it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Objective", "ParamLayout", "SparseGrad"]
+
+
+@dataclass
+class ParamLayout:
+    """Named blocks of the flat parameter vector.
+
+    Parameters
+    ----------
+    shapes : dict of str to tuple
+        Block name -> shape, in storage order.
+    penalized : dict of str to bool
+        Whether the penalty applies to a block (intercepts and biases: no).
+    """
+
+    shapes: dict[str, tuple[int, ...]]
+    penalized: dict[str, bool] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.slices: dict[str, slice] = {}
+        start = 0
+        for name, shape in self.shapes.items():
+            size = int(np.prod(shape, dtype=np.int64))
+            self.slices[name] = slice(start, start + size)
+            start += size
+        self.size = start
+
+    def view(self, w: np.ndarray, name: str) -> np.ndarray:
+        """The block ``name`` of ``w`` as an array of its shape (a view, no copy)."""
+        return w[self.slices[name]].reshape(self.shapes[name])
+
+    def unpack(self, w: np.ndarray) -> dict[str, np.ndarray]:
+        """All blocks of ``w`` as views."""
+        return {name: self.view(w, name) for name in self.shapes}
+
+    def mask(self) -> np.ndarray:
+        """Boolean mask of the penalised coordinates."""
+        m = np.zeros(self.size, dtype=bool)
+        for name, sl in self.slices.items():
+            m[sl] = self.penalized.get(name, True)
+        return m
+
+
+@dataclass
+class SparseGrad:
+    """A gradient that touches only some coordinates (row-wise, lazy updates).
+
+    ``idx`` are unique coordinates of the flat vector, ``values`` their gradient.
+    """
+
+    idx: np.ndarray
+    values: np.ndarray
+
+
+class Objective:
+    """Base class of training objectives.
+
+    Subclasses set ``n_samples`` (rows the solver batches over), ``layout``
+    (a :class:`ParamLayout`) and ``dtype``, and implement :meth:`init_params` and
+    :meth:`value_grad`. Optional capabilities:
+
+    - :meth:`value` (evaluation mode, e.g. no dropout) — defaults to ``value_grad``;
+    - :meth:`hessp` — Hessian-vector products, for ``solver="newton"``;
+    - :meth:`sample_epoch` — a compiled per-sample (``batch_size=1``) epoch; set
+      ``has_sample_kernel = True``;
+    - :meth:`get_buffers` / :meth:`set_buffers` — model state that is not trained by
+      gradients (batch-norm running statistics), snapshotted with the best weights;
+    - ``smooth`` — False when the loss is not differentiable (L-BFGS/Newton refuse it).
+    """
+
+    n_samples: int
+    layout: ParamLayout
+    dtype: np.dtype = np.dtype(np.float64)
+    smooth: bool = True
+    has_sample_kernel: bool = False
+    #: per-sample loss derivative at a typical margin, for Bottou's "optimal" schedule
+    typical_dloss: float = 1.0
+
+    def init_params(self, random_state: np.random.RandomState) -> np.ndarray:
+        """Initial flat parameter vector of length ``layout.size`` and dtype ``dtype``."""
+        raise NotImplementedError
+
+    def value_grad(
+        self, w: np.ndarray, idx: np.ndarray | None = None, rng: Any = None
+    ) -> tuple[float, np.ndarray | SparseGrad]:
+        """Training-mode loss and gradient on rows ``idx`` (all rows if None).
+
+        The loss is :math:`\\frac{1}{|B|}\\sum_{i\\in B}\\tilde s_i L_i`; the gradient is
+        with respect to ``w`` (dense array of ``w``'s length, or :class:`SparseGrad`).
+        ``rng`` (a ``numpy.random.RandomState``) drives stochastic layers and negative
+        sampling.
+        """
+        raise NotImplementedError
+
+    def value(self, w: np.ndarray, idx: np.ndarray | None = None) -> float:
+        """Evaluation-mode loss on rows ``idx`` (all rows if None)."""
+        return float(self.value_grad(w, idx)[0])
+
+    def hessp(self, w: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """Full-batch Hessian-vector product :math:`\\nabla^2 F(w)\\, v`."""
+        raise NotImplementedError(f"{type(self).__name__} has no Hessian-vector product")
+
+    def sample_epoch(self, w, opt_state, order, ctx) -> tuple[float, float]:
+        """One compiled pass of per-sample updates over rows ``order``.
+
+        Returns the sum of weighted losses seen and the sum of weights. ``ctx`` is a
+        :class:`skgd.solver._epoch.SampleContext`.
+        """
+        raise NotImplementedError
+
+    def get_buffers(self) -> dict[str, np.ndarray]:
+        """Non-trainable model state (copied with the best weights)."""
+        return {}
+
+    def set_buffers(self, buffers: dict[str, np.ndarray]) -> None:
+        """Restore what :meth:`get_buffers` returned."""

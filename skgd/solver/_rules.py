@@ -1,0 +1,94 @@
+"""Compiled optimizer update rules and the glue to call them from kernels.
+
+Every optimizer's update rule is written once, as a plain Python function over raw
+pointers, and compiled by :func:`compile_rule` into one ``@cfunc`` per dtype with the
+shared signature::
+
+    rule(w, g, idx, nnz, dense, state, n, hp, lr, t, step) -> None
+
+``w`` (the flat parameter vector, length ``n``), ``g`` (``nnz`` gradient values),
+``state`` (``n_slots * n`` optimizer moments, slot ``k`` of coordinate ``i`` at
+``state[k * n + i]``) and ``step`` (length ``n``; the rule writes the effective step
+size of every coordinate it touches, which the proximal step of the regularizer uses)
+share the parameter dtype. ``idx`` lists the ``nnz`` coordinates the gradient touches;
+when ``dense`` is 1 it is ignored and coordinate ``j`` is ``j``. ``hp`` holds the
+optimizer's hyperparameters as float64, ``lr`` the scheduled learning rate and ``t``
+the 1-based update count (for bias corrections).
+
+Kernels receive the rule as a first-class function. Unlike passing an ``@njit``
+function, passing a ``@cfunc`` keeps the calling kernel in numba's on-disk cache, so
+a fresh process (a joblib worker) does not recompile it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from numba import carray, cfunc, njit, types
+from numba.extending import intrinsic
+
+__all__ = ["RULE_SIGNATURES", "compile_rule", "views", "ptr", "apply_dense"]
+
+
+def _signature(dtype):
+    T = types.CPointer(dtype)
+    return types.void(
+        T,  # w
+        T,  # g
+        types.CPointer(types.int64),  # idx
+        types.int64,  # nnz
+        types.int64,  # dense
+        T,  # state
+        types.int64,  # n
+        types.CPointer(types.float64),  # hp
+        types.float64,  # lr
+        types.float64,  # t
+        T,  # step
+    )
+
+
+RULE_SIGNATURES = {np.dtype(np.float32): _signature(types.float32),
+                   np.dtype(np.float64): _signature(types.float64)}
+
+
+def compile_rule(pyfunc: Callable) -> dict:
+    """Compile an update rule for float32 and float64; returns ``{dtype: cfunc}``."""
+    return {dt: cfunc(sig, cache=True)(pyfunc) for dt, sig in RULE_SIGNATURES.items()}
+
+
+@njit(inline="always")
+def views(w, g, idx, nnz, state, n, n_slots, hp, n_hp, step):
+    """Array views of a rule's pointer arguments (used inside every rule)."""
+    return (
+        carray(w, (n,)),
+        carray(g, (nnz,)),
+        carray(idx, (nnz,)),
+        carray(state, (max(n_slots, 1) * n,)),
+        carray(hp, (max(n_hp, 1),)),
+        carray(step, (n,)),
+    )
+
+
+@intrinsic
+def ptr(typingctx, arr):
+    """The data pointer of an array, typed ``CPointer(dtype)`` (numba intrinsic)."""
+    sig = types.CPointer(arr.dtype)(arr)
+
+    def codegen(context, builder, signature, args):
+        return context.make_array(arr)(context, builder, args[0]).data
+
+    return sig, codegen
+
+
+@njit(cache=True)
+def apply_dense(rule, w, g, state, hp, lr, t, step):
+    """Apply ``rule`` to every coordinate of ``w`` with the dense gradient ``g``."""
+    dummy = np.empty(1, np.int64)
+    rule(ptr(w), ptr(g), ptr(dummy), w.size, 1, ptr(state), w.size, ptr(hp), lr, t, ptr(step))
+
+
+@njit(cache=True)
+def apply_sparse(rule, w, g, idx, state, hp, lr, t, step):
+    """Apply ``rule`` to the coordinates ``idx`` of ``w`` with gradient values ``g``."""
+    rule(ptr(w), ptr(g), ptr(idx), idx.size, 0, ptr(state), w.size, ptr(hp), lr, t, ptr(step))

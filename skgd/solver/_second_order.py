@@ -1,0 +1,70 @@
+"""Full-batch second-order runs (L-BFGS, Newton) inside :func:`minimize`."""
+
+from __future__ import annotations
+
+import time
+import warnings
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+
+from ._config import OptimizeResult, SolverConfig, SolverState
+
+
+def run_full_batch(objective, cfg: SolverConfig, state: SolverState, validation, callbacks):
+    """Hand the penalised full-batch objective to the optimizer's own iteration."""
+    if not objective.smooth or not cfg.penalty.smooth:
+        raise ValueError(
+            f"solver={cfg.optimizer.name!r} needs a smooth objective; use a first-order "
+            "solver (e.g. solver='sgd' with batch_size='full') for the L1 penalty or "
+            "non-differentiable losses."
+        )
+    coords = np.flatnonzero(objective.layout.mask())
+    dtype = state.w.dtype
+
+    def fun_grad(w64):
+        w = w64.astype(dtype, copy=False)
+        f, g = objective.value_grad(w)
+        g = np.asarray(g, dtype=np.float64).copy()
+        cfg.penalty.add_smooth_grad(g, w64, cfg.alpha, coords)
+        return float(f) + cfg.penalty.value(w64, cfg.alpha, coords), g
+
+    def hessp(w64, v):
+        hv = np.asarray(objective.hessp(w64.astype(dtype, copy=False), v), dtype=np.float64)
+        l2 = cfg.penalty.coefficients()[1] * cfg.alpha
+        if l2:
+            hv[coords] += l2 * v[coords]
+        return hv
+
+    tic = [time.perf_counter()]
+
+    def callback(w64, *args):
+        f = fun_grad(w64)[0]
+        state.epoch += 1
+        rec = {"epoch": state.epoch, "train_loss": f, "val_loss": None, "val_score": None,
+               "learning_rate": None, "grad_norm": None,
+               "seconds": time.perf_counter() - tic[0], "events": []}
+        if validation is not None:
+            rec["val_loss"], rec["val_score"] = validation.evaluate(w64.astype(dtype))
+        state.history.append(rec)
+        state.best_loss = min(state.best_loss, f)
+        tic[0] = time.perf_counter()
+        for cb in callbacks:
+            cb(rec, w64)
+
+    tol = 1e-4 if cfg.tol is None else cfg.tol
+    w, nit, converged = cfg.optimizer.run(fun_grad, hessp, state.w.astype(np.float64),
+                                          cfg.max_iter, tol, callback)
+    if not np.all(np.isfinite(w)):
+        raise ValueError(
+            f"Training diverged at iteration {nit}: non-finite weights. Scale the features "
+            "(e.g. with StandardScaler) or increase alpha."
+        )
+    state.w = np.ascontiguousarray(w, dtype=dtype)
+    state.t += nit
+    if not converged and cfg.warn_on_max_iter and nit >= cfg.max_iter:
+        warnings.warn(
+            f"{cfg.optimizer.name} failed to converge after {nit} iterations. Increase "
+            "max_iter or scale the data.", ConvergenceWarning, stacklevel=4,
+        )
+    return OptimizeResult(w=state.w, state=state, n_iter=nit, converged=converged)

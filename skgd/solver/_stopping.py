@@ -1,0 +1,78 @@
+"""The stopping monitor: owns plateau detection, the stop decision and best weights."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+class Monitor:
+    r"""scikit-learn's stopping rule, on the training loss or a validation score.
+
+    An epoch *improves* when the training loss drops below ``best - tol`` (or, with
+    ``early_stopping``, the validation score rises above ``best + tol``). After
+    ``n_iter_no_change`` epochs in a row without improvement the schedule is asked
+    (``on_plateau``: the ``plateau`` schedule lowers the rate and training goes on);
+    otherwise training stops. ``tol=None`` never stops early. With ``early_stopping``
+    the weights of the best validation score are restored at the end.
+    """
+
+    def __init__(self, cfg, state, objective, validation) -> None:
+        self.cfg = cfg
+        self.state = state
+        self.objective = objective
+        self.validation = validation
+        self.best_w: np.ndarray | None = None
+        self.best_buffers: dict | None = None
+        self.converged = False
+
+    def record(self, loss: float, lr: float, gnorm: float, seconds: float,
+               events: list[str]) -> dict[str, Any]:
+        """Append this epoch's history record (evaluating the validation data)."""
+        val_loss = val_score = None
+        if self.validation is not None:
+            val_loss, val_score = self.validation.evaluate(self.state.w)
+        rec = {"epoch": self.state.epoch, "train_loss": float(loss), "val_loss": val_loss,
+               "val_score": val_score, "learning_rate": lr, "grad_norm": float(gnorm),
+               "seconds": seconds, "events": events}
+        self.state.history.append(rec)
+        if self.cfg.verbose:
+            extra = "" if val_score is None else f", validation score {val_score:.6f}"
+            print(f"-- Epoch {rec['epoch']}: loss {loss:.6f}{extra}, lr {lr:.3g}, "
+                  f"{seconds:.3f}s")
+        return rec
+
+    def update(self, rec: dict[str, Any], sctx) -> bool:
+        """Update the best values; True when training should stop."""
+        st, cfg = self.state, self.cfg
+        tol = -np.inf if cfg.tol is None else cfg.tol
+        loss = rec["train_loss"]
+        if cfg.early_stopping:
+            score = rec["val_score"]
+            improved = score > st.best_score + tol
+            if score > st.best_score:
+                st.best_score = score
+                self.best_w = st.w.copy()
+                self.best_buffers = {k: v.copy() for k, v in
+                                     self.objective.get_buffers().items()}
+        else:
+            improved = loss < st.best_loss - tol
+        st.best_loss = min(st.best_loss, loss)
+        st.no_improvement = 0 if improved else st.no_improvement + 1
+        if cfg.tol is None or st.no_improvement < cfg.n_iter_no_change:
+            return False
+        new_scale = cfg.schedule.on_plateau(st.lr_scale, sctx)
+        if new_scale is not None:
+            st.lr_scale = new_scale
+            st.no_improvement = 0
+            rec["events"].append(f"plateau: learning-rate scale {new_scale:g}")
+            return False
+        self.converged = True
+        return True
+
+    def finish(self, cfg) -> None:
+        """Restore the best weights when early stopping found them."""
+        if cfg.early_stopping and self.best_w is not None:
+            self.state.w[...] = self.best_w
+            self.objective.set_buffers(self.best_buffers or {})

@@ -1,0 +1,93 @@
+"""Adam and AdamW."""
+
+import math
+
+import numpy as np
+
+from .._rules import compile_rule, views
+from ._base import OPTIMIZERS, Optimizer
+
+
+def _adam(w, g, idx, nnz, dense, state, n, hp, lr, t, step):
+    W, G, I, S, H, ST = views(w, g, idx, nnz, state, n, 2, hp, 4, step)
+    b1, b2, eps, decoupled = H[0], H[1], H[2], H[3]
+    # bias corrections of the zero-initialised moments (Kingma & Ba, Algorithm 1)
+    c1 = 1.0 - b1**t
+    c2 = 1.0 - b2**t
+    for j in range(nnz):
+        i = j if dense else I[j]
+        gi = G[j]
+        S[i] = b1 * S[i] + (1 - b1) * gi
+        S[n + i] = b2 * S[n + i] + (1 - b2) * gi * gi
+        eta = lr / (math.sqrt(S[n + i] / c2) + eps)
+        W[i] -= eta * S[i] / c1
+        ST[i] = lr if decoupled else eta
+
+
+class _AdamBase(Optimizer):
+    n_slots = 2
+    hp_names = ("beta_1", "beta_2", "epsilon")
+    rules = compile_rule(_adam)
+
+    def __init__(self, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-8):
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+
+
+@OPTIMIZERS.register
+class Adam(_AdamBase):
+    r"""Adam.
+
+    .. math::
+        m \leftarrow \beta_1 m + (1-\beta_1) g,\quad
+        v \leftarrow \beta_2 v + (1-\beta_2) g^2,\quad
+        w \leftarrow w - \eta_t \frac{m/(1-\beta_1^t)}{\sqrt{v/(1-\beta_2^t)}+\epsilon}
+
+    A penalty's proximal step uses the per-coordinate step
+    :math:`\eta_t/(\sqrt{\hat v}+\epsilon)`, so L1 gives exact zeros.
+
+    Parameters
+    ----------
+    beta_1, beta_2 : float, default=0.9, 0.999
+        Decay rates of the first and second moment estimates, in [0, 1).
+    epsilon : float, default=1e-8
+        Added to the denominator for numerical stability.
+
+    References
+    ----------
+    Kingma & Ba (2015), "Adam: a method for stochastic optimization", ICLR.
+    """
+
+    name = "adam"
+
+    def hyperparameters(self) -> np.ndarray:
+        return np.array([self.beta_1, self.beta_2, self.epsilon, 0.0])
+
+
+@OPTIMIZERS.register
+class AdamW(_AdamBase):
+    r"""Adam with decoupled weight decay.
+
+    The Adam update of :class:`Adam`; the penalty (``alpha``, on the penalised weights
+    only) is applied as a proximal step with the scheduled learning rate
+    :math:`\eta_t` instead of Adam's per-coordinate step, i.e. decoupled from the
+    gradient scaling: for ``penalty="l2"``, :math:`w \leftarrow w/(1+\eta_t\alpha)`.
+    ``alpha`` plays the role of AdamW's weight-decay coefficient.
+
+    Parameters
+    ----------
+    beta_1, beta_2 : float, default=0.9, 0.999
+        Decay rates of the moment estimates, in [0, 1).
+    epsilon : float, default=1e-8
+        Added to the denominator for numerical stability.
+
+    References
+    ----------
+    Loshchilov & Hutter (2019), "Decoupled weight decay regularization", ICLR.
+    """
+
+    name = "adamw"
+
+    def hyperparameters(self) -> np.ndarray:
+        return np.array([self.beta_1, self.beta_2, self.epsilon, 1.0])

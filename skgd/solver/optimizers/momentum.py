@@ -1,0 +1,37 @@
+"""Heavy-ball momentum."""
+
+from .._rules import compile_rule, views
+from ._base import OPTIMIZERS, Optimizer
+
+
+def _momentum(w, g, idx, nnz, dense, state, n, hp, lr, t, step):
+    W, G, I, S, H, ST = views(w, g, idx, nnz, state, n, 1, hp, 1, step)
+    mu = H[0]
+    for j in range(nnz):
+        i = j if dense else I[j]
+        S[i] = mu * S[i] + G[j]
+        W[i] -= lr * S[i]
+        ST[i] = lr
+
+
+@OPTIMIZERS.register
+class Momentum(Optimizer):
+    r"""Heavy-ball momentum: :math:`v \leftarrow \mu v + g,\; w \leftarrow w - \eta_t v`.
+
+    Parameters
+    ----------
+    momentum : float, default=0.9
+        The decay :math:`\mu` of the velocity, in [0, 1).
+
+    References
+    ----------
+    Polyak (1964); the form used by PyTorch's ``SGD(momentum=...)``.
+    """
+
+    name = "momentum"
+    n_slots = 1
+    hp_names = ("momentum",)
+    rules = compile_rule(_momentum)
+
+    def __init__(self, momentum: float = 0.9):
+        self.momentum = momentum

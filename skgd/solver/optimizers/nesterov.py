@@ -1,0 +1,39 @@
+"""Nesterov accelerated gradient."""
+
+from .._rules import compile_rule, views
+from ._base import OPTIMIZERS, Optimizer
+
+
+def _nesterov(w, g, idx, nnz, dense, state, n, hp, lr, t, step):
+    W, G, I, S, H, ST = views(w, g, idx, nnz, state, n, 1, hp, 1, step)
+    mu = H[0]
+    for j in range(nnz):
+        i = j if dense else I[j]
+        S[i] = mu * S[i] + G[j]
+        W[i] -= lr * (G[j] + mu * S[i])
+        ST[i] = lr
+
+
+@OPTIMIZERS.register
+class Nesterov(Optimizer):
+    r"""Nesterov momentum: :math:`v \leftarrow \mu v + g,\;
+    w \leftarrow w - \eta_t (g + \mu v)`.
+
+    Parameters
+    ----------
+    momentum : float, default=0.9
+        The decay :math:`\mu` of the velocity, in [0, 1).
+
+    References
+    ----------
+    Sutskever et al. (2013), "On the importance of initialization and momentum in deep
+    learning"; the reformulation used by PyTorch's ``SGD(nesterov=True)``.
+    """
+
+    name = "nesterov"
+    n_slots = 1
+    hp_names = ("momentum",)
+    rules = compile_rule(_nesterov)
+
+    def __init__(self, momentum: float = 0.9):
+        self.momentum = momentum
