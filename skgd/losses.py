@@ -235,6 +235,10 @@ class Multinomial(Loss):
         grad[rows, y] -= 1.0
         return loss, grad
 
+    def dloss(self, p: float) -> float:
+        # the two-class case: a softmax over (0, p) is a sigmoid of p
+        return float(expit(p) - 1.0)
+
     def hessp(self, y, raw, v):
         p = np.exp(raw - logsumexp(raw, axis=1)[:, None])
         pv = np.einsum("ij,ij->i", p, v)

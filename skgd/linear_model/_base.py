@@ -47,7 +47,8 @@ class BaseLinearGD(GDMixin, BaseEstimator):
 
     def _check_Xy(self, X, y, sample_weight, reset: bool):
         X, y = validate_data(self, X, y, accept_sparse="csr", dtype=DTYPES, order="C",
-                             multi_output=True, y_numeric=self._y_numeric, reset=reset)
+                             multi_output=self._multi_output, y_numeric=self._y_numeric,
+                             reset=reset)
         if sp.issparse(X):
             X.sort_indices()
         sw = _check_sample_weight(sample_weight, X, dtype=np.float64,
@@ -113,6 +114,7 @@ class BaseLinearGD(GDMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
+        tags.target_tags.multi_output = self._multi_output
         return tags
 
 

@@ -29,8 +29,12 @@ class LinearRegression(RegressorMixin, BaseLinearGD):
     ``penalty="l2"`` with ``squared_error`` the ridge solution of
     :math:`(X_c^\top X_c/n + \alpha I)w = X_c^\top y_c/n` (centred data).
 
-    The defaults follow scikit-learn's ``SGDRegressor``: per-sample SGD with the
-    ``invscaling`` schedule. A multi-output ``y`` of shape ``(n, K)`` fits ``K``
+    The defaults are per-sample Adam with the ``invscaling`` schedule
+    (:math:`\eta_t = 0.1/(t+1)^{1/4}`). Unlike plain SGD (scikit-learn's
+    ``SGDRegressor``), whose stable step depends on :math:`\|x\|^2`, Adam's step is
+    bounded per coordinate, so the defaults do not diverge on unscaled features; use
+    ``solver="sgd", learning_rate_init=0.01`` for ``SGDRegressor``'s algorithm (faster
+    per epoch on scaled data). A multi-output ``y`` of shape ``(n, K)`` fits ``K``
     independent outputs at once.
 
     Parameters
@@ -39,12 +43,12 @@ class LinearRegression(RegressorMixin, BaseLinearGD):
     epsilon : float, default=0.1
         Width of the quadratic zone of ``huber`` / the insensitive band.
     fit_intercept : bool, default=True
-    solver : str or Optimizer, default="sgd"
+    solver : str or Optimizer, default="adam"
         A registered optimizer name (see ``skgd.solver.OPTIMIZERS``) or an object such as
         ``skgd.solver.Adam(beta_1=0.8)``; full-batch ``"lbfgs"`` and ``"newton"`` for the
         smooth losses without L1.
     learning_rate : str or Schedule, default="invscaling"
-    learning_rate_init : float, default=0.01
+    learning_rate_init : float, default=0.1
     batch_size : int or "full", default=1
         1 = stochastic (per-sample) GD, an int = mini-batch, ``"full"`` = batch GD.
     penalty : {"l2", "l1", "elasticnet"}, None or Regularizer, default="l2"
@@ -94,10 +98,11 @@ class LinearRegression(RegressorMixin, BaseLinearGD):
         "loss": [StrOptions({"squared_error", "huber", "epsilon_insensitive"})],
         "epsilon": [Interval(Real, 0, None, closed="left")],
     }
+    _multi_output = True
     _y_numeric = True
 
-    def __init__(self, loss="squared_error", *, epsilon=0.1, fit_intercept=True, solver="sgd",
-                 learning_rate="invscaling", learning_rate_init=0.01, batch_size=1,
+    def __init__(self, loss="squared_error", *, epsilon=0.1, fit_intercept=True, solver="adam",
+                 learning_rate="invscaling", learning_rate_init=0.1, batch_size=1,
                  penalty="l2", alpha=1e-4, l1_ratio=0.15, max_iter=1000, tol=1e-3,
                  n_iter_no_change=5, early_stopping=False, validation_fraction=0.1,
                  shuffle=True, random_state=None, warm_start=False, verbose=0,

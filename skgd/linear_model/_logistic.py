@@ -60,6 +60,7 @@ class LogisticRegression(ClassifierMixin, BaseLinearGD):
         **BaseLinearGD._parameter_constraints,
         "class_weight": [StrOptions({"balanced"}), dict, None],
     }
+    _multi_output = False
     _y_numeric = False
 
     def __init__(self, *, fit_intercept=True, class_weight=None, solver="sgd",
@@ -103,8 +104,8 @@ class LogisticRegression(ClassifierMixin, BaseLinearGD):
             labels = np.unique(y) if classes is None else np.unique(np.asarray(classes))
             if labels.size < 2:
                 raise ValueError(
-                    "LogisticRegression needs samples of at least 2 classes in the data; "
-                    f"got only class {labels[0] if labels.size else None!r}."
+                    "LogisticRegression needs samples of at least 2 classes in the data, but "
+                    f"the data contain only one class: {labels[0] if labels.size else None!r}."
                 )
             self.classes_ = labels
         idx = np.searchsorted(self.classes_, y)

@@ -11,7 +11,7 @@ def _momentum(w, g, idx, nnz, dense, state, n, hp, lr, t, step):
         i = j if dense else I[j]
         S[i] = mu * S[i] + G[j]
         W[i] -= lr * S[i]
-        ST[i] = lr
+        ST[i] = lr / (1.0 - mu)
 
 
 @OPTIMIZERS.register
@@ -22,6 +22,9 @@ class Momentum(Optimizer):
     ----------
     momentum : float, default=0.9
         The decay :math:`\mu` of the velocity, in [0, 1).
+
+    The proximal step of a penalty uses :math:`\eta_t/(1-\mu)`, the step the velocity
+    settles to for a constant gradient, so that the fixed point is the penalised optimum.
 
     References
     ----------

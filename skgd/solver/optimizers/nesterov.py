@@ -11,7 +11,7 @@ def _nesterov(w, g, idx, nnz, dense, state, n, hp, lr, t, step):
         i = j if dense else I[j]
         S[i] = mu * S[i] + G[j]
         W[i] -= lr * (G[j] + mu * S[i])
-        ST[i] = lr
+        ST[i] = lr / (1.0 - mu)
 
 
 @OPTIMIZERS.register
@@ -23,6 +23,9 @@ class Nesterov(Optimizer):
     ----------
     momentum : float, default=0.9
         The decay :math:`\mu` of the velocity, in [0, 1).
+
+    The proximal step of a penalty uses :math:`\eta_t/(1-\mu)`, the step the velocity
+    settles to for a constant gradient, so that the fixed point is the penalised optimum.
 
     References
     ----------

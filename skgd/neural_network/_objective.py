@@ -1,0 +1,242 @@
+r"""The multi-layer perceptron objective handed to the solver."""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..losses import Loss, Multinomial
+from ..solver import Objective, ParamLayout
+from ._activations import Activation
+from ._kernels import CSRRows
+from ._network import (
+    BN_MOMENTUM,
+    bn_backward,
+    bn_buffers,
+    bn_forward,
+    forward_eval,
+    init_bound,
+    layout_shapes,
+)
+
+__all__ = ["MLPObjective"]
+
+
+class MLPObjective(Objective):
+    r"""Weighted mean loss of a multi-layer perceptron (network of
+    :mod:`skgd.neural_network._network`).
+
+    .. math:: F(\theta) = \frac{\sum_i s_i\, L(y_i, f_\theta(x_i))}{\sum_i s_i}
+
+    A mini-batch ``B`` reports :math:`\frac1{|B|}\sum_{i\in B}\tilde s_i L_i` with
+    weights rescaled to mean one (:class:`~skgd.solver.Objective`). The penalty
+    (``alpha``) is added by the solver on the ``coefs_*`` blocks only; intercepts and
+    the batch-norm scales and shifts are not penalised.
+
+    Training mode (:meth:`value_grad`) draws dropout masks from ``rng`` and normalises
+    with the weighted batch statistics, updating the running statistics (momentum
+    ``BN_MOMENTUM``). The full-batch call (``idx=None``, used by ``lbfgs``) is
+    deterministic: no dropout, and the running statistics are set to the full-data
+    statistics. :meth:`value` is evaluation mode.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features) or CSR matrix
+        float32 or float64; the parameters share its dtype.
+    y : ndarray
+        Class indices ``(n,)`` for the ``multinomial`` loss, else ``(n, K)`` floats.
+    sample_weight : ndarray of shape (n_samples,)
+        :math:`s_i` (sample weight times class weight).
+    layer_sizes : sequence of int
+        ``[n_features, *hidden_layer_sizes, n_outputs]``.
+    activation : Activation
+        Hidden-layer activation.
+    loss : Loss
+        Loss of the raw outputs (:mod:`skgd.losses`).
+    dropout : sequence of float
+        Dropout rate after each hidden layer (inverted dropout: kept units are scaled by
+        :math:`1/(1-p)`).
+    batch_norm : bool
+        Batch-normalise the hidden layers (before the activation).
+    init : {"glorot", "he"}
+        Uniform initialisation of the weights (biases and shifts start at 0, scales at 1).
+    buffers : dict, optional
+        Running batch-norm statistics to share (the validation objective shares the
+        training objective's) or to continue from (``warm_start``).
+    """
+
+    def __init__(self, X, y, sample_weight, layer_sizes, activation: Activation, loss: Loss,
+                 dropout=(), batch_norm: bool = False, init: str = "glorot",
+                 activation_name: str = "relu", buffers=None):
+        self.dtype = np.dtype(X.dtype)
+        self.n_samples = X.shape[0]
+        self.sparse = sp.issparse(X)
+        self.X = CSRRows(X) if self.sparse else X
+        self.multinomial = isinstance(loss, Multinomial)
+        if self.multinomial:
+            self.y = np.asarray(y, dtype=np.int64)
+        else:
+            self.y = np.asarray(y, dtype=self.dtype).reshape(self.n_samples, -1)
+        sw = np.asarray(sample_weight, dtype=np.float64)
+        mean = sw.mean() if sw.size else 1.0
+        # weights rescaled to mean one: the full-batch loss is exactly sum(s L)/sum(s)
+        self.sw = sw / mean if mean > 0 else sw
+        self.unit_weights = bool(np.all(self.sw == 1.0))
+        self.layer_sizes = [int(s) for s in layer_sizes]
+        self.n_layers = len(self.layer_sizes) - 1
+        self.activation = activation
+        self.activation_name = activation_name
+        self.loss = loss
+        self.smooth = loss.smooth
+        rates = list(dropout) + [0.0] * (self.n_layers - 1 - len(dropout))
+        self.dropout = [float(p) for p in rates[: self.n_layers - 1]]
+        self.batch_norm = bool(batch_norm)
+        self.init = init
+        shapes, penalized = layout_shapes(self.layer_sizes, self.batch_norm)
+        self.layout = ParamLayout(shapes, penalized)
+        self.buffers = buffers if buffers is not None else (
+            bn_buffers(self.layer_sizes, self.dtype) if self.batch_norm else {})
+        #: dropout masks to use instead of random ones (finite-difference tests)
+        self.fixed_dropout_masks = None
+        self._grad = np.empty(self.layout.size, dtype=self.dtype)
+
+    # --- parameters -------------------------------------------------------------------
+    def init_params(self, random_state) -> np.ndarray:
+        w = np.zeros(self.layout.size, dtype=self.dtype)
+        for l in range(self.n_layers):
+            fan_in, fan_out = self.layer_sizes[l], self.layer_sizes[l + 1]
+            bound = init_bound(self.init, self.activation_name, fan_in, fan_out)
+            # drawn in float64 so that float32 and float64 fits start from the same point
+            self.layout.view(w, f"coefs_{l}")[...] = random_state.uniform(
+                -bound, bound, (fan_in, fan_out))
+            if f"bn_scale_{l}" in self.layout.shapes:
+                self.layout.view(w, f"bn_scale_{l}")[...] = 1
+        return w
+
+    def unpack(self, w):
+        """Per-layer ``(coefs, intercepts, bn)`` lists (views of ``w``) for
+        :func:`forward_eval`."""
+        P = self.layout.unpack(w.astype(self.dtype, copy=False))
+        coefs = [P[f"coefs_{l}"] for l in range(self.n_layers)]
+        intercepts, bn = [], [] if self.batch_norm else None
+        for l in range(self.n_layers):
+            if self.batch_norm and l < self.n_layers - 1:
+                intercepts.append(P[f"bn_shift_{l}"])
+                bn.append((P[f"bn_scale_{l}"], self.buffers[f"running_mean_{l}"],
+                           self.buffers[f"running_var_{l}"]))
+            else:
+                intercepts.append(P[f"intercepts_{l}"])
+        return coefs, intercepts, bn
+
+    def get_buffers(self):
+        return self.buffers
+
+    def set_buffers(self, buffers):
+        for k, v in buffers.items():
+            self.buffers[k][...] = v  # in place: the validation objective shares them
+
+    # --- evaluation mode --------------------------------------------------------------
+    def raw(self, w, idx=None) -> np.ndarray:
+        """Evaluation-mode raw outputs on rows ``idx`` (all if None)."""
+        coefs, intercepts, bn = self.unpack(w)
+        rows = np.arange(self.n_samples) if idx is None else np.asarray(idx)
+        if self.sparse:
+            return forward_eval(None, coefs, intercepts, self.activation, bn,
+                                first_layer=lambda W: self.X.matmul(rows, W))
+        X = self.X if idx is None else self.X[idx]
+        return forward_eval(X, coefs, intercepts, self.activation, bn)
+
+    def value(self, w, idx=None) -> float:
+        y = self.y if idx is None else self.y[idx]
+        sw = self.sw if idx is None else self.sw[idx]
+        loss = self.loss.loss(y, self.raw(w, idx))
+        return float(sw @ loss) / max(sw.size, 1)
+
+    # --- training mode ----------------------------------------------------------------
+    def value_grad(self, w, idx=None, rng=None):
+        w = w.astype(self.dtype, copy=False)
+        full = idx is None
+        rows = np.arange(self.n_samples) if full else np.asarray(idx)
+        y = self.y if full else self.y[rows]
+        sw = self.sw if full else self.sw[rows]
+        m = max(rows.size, 1)
+        P = self.layout.unpack(w)
+        grad = self.layout.unpack(self._grad)
+        X = None if self.sparse else (self.X if full else self.X[rows])
+        raw, cache = self._forward(P, X, rows, sw, None if full else rng, full)
+        loss, D = self.loss.loss_gradient(y, raw)
+        D = np.asarray(D, dtype=self.dtype)
+        D *= (sw / m).astype(self.dtype)[:, None]
+        self._backward(P, grad, X, rows, D, cache)
+        return float(sw @ loss) / m, self._grad
+
+    def _forward(self, P, X, rows, sw, rng, full):
+        A, cache = X, []
+        L = self.n_layers
+        a = None
+        if self.batch_norm:
+            tot = sw.sum()
+            a = (sw / tot if tot > 0 else np.full(sw.size, 1.0 / sw.size)).astype(self.dtype)
+        for l in range(L):
+            W = P[f"coefs_{l}"]
+            Z = self.X.matmul(rows, W) if (l == 0 and self.sparse) else A @ W
+            if l == L - 1:
+                Z += P[f"intercepts_{l}"]
+                return Z, cache
+            bn = None
+            if self.batch_norm:
+                Z, Zhat, std, mean, var = bn_forward(Z, P[f"bn_scale_{l}"],
+                                                     P[f"bn_shift_{l}"], a)
+                self._update_running(l, mean, var, full)
+                bn = (Zhat, std, a)
+            else:
+                Z += P[f"intercepts_{l}"]
+            keep_z = self.activation.needs_input
+            H = self.activation.forward(Z, np.empty_like(Z) if keep_z else Z)
+            mask = self._mask(l, H.shape, rng)
+            A = H if mask is None else H * mask
+            cache.append((Z if keep_z else None, H, mask, bn, A))
+        raise AssertionError("unreachable")
+
+    def _mask(self, l, shape, rng):
+        if self.fixed_dropout_masks is not None:
+            mask = self.fixed_dropout_masks[l]
+            return None if mask is None else np.asarray(mask, dtype=self.dtype)
+        p = self.dropout[l]
+        if p <= 0 or rng is None:
+            return None
+        keep = rng.random_sample(shape) >= p
+        return keep.astype(self.dtype) * self.dtype.type(1.0 / (1.0 - p))
+
+    def _update_running(self, l, mean, var, full):
+        rm, rv = self.buffers[f"running_mean_{l}"], self.buffers[f"running_var_{l}"]
+        if full:
+            rm[...], rv[...] = mean, var
+        else:
+            rm *= 1 - BN_MOMENTUM
+            rm += BN_MOMENTUM * mean
+            rv *= 1 - BN_MOMENTUM
+            rv += BN_MOMENTUM * var
+
+    def _backward(self, P, grad, X, rows, D, cache):
+        for l in range(self.n_layers - 1, -1, -1):
+            A_in = cache[l - 1][4] if l > 0 else X
+            if l == 0 and self.sparse:
+                self.X.t_matmul(rows, D, grad[f"coefs_{l}"])
+            else:
+                np.matmul(A_in.T, D, out=grad[f"coefs_{l}"])
+            if f"intercepts_{l}" in grad:
+                np.sum(D, axis=0, out=grad[f"intercepts_{l}"])
+            if l == 0:
+                return
+            # back through layer l-1's dropout, activation and batch norm
+            D = D @ P[f"coefs_{l}"].T
+            Z, H, mask, bn, _ = cache[l - 1]
+            if mask is not None:
+                D *= mask
+            self.activation.backward(Z, H, D)
+            if bn is not None:
+                Zhat, std, a = bn
+                D, d_scale, d_shift = bn_backward(D, Zhat, std, P[f"bn_scale_{l - 1}"], a)
+                grad[f"bn_scale_{l - 1}"][...] = d_scale
+                grad[f"bn_shift_{l - 1}"][...] = d_shift

@@ -1,0 +1,177 @@
+"""The factorization-machine objective handed to the solver."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..solver import Objective, ParamLayout, SparseGrad
+from . import _kernels as K
+
+LOSS_CODES = {"squared_error": K.SQUARED, "logistic": K.LOGISTIC, "bpr": K.BPR}
+
+
+class MFObjective(Objective):
+    r"""Weighted per-interaction loss of a factorization machine over categorical fields.
+
+    A row :math:`x = (x_1, \dots, x_F)` holds one id per field (field 1 is the user,
+    field 2 the item). The model is
+
+    .. math:: \hat y(x) = \mu + \sum_f b_f[x_f] + \sum_{f<g} \langle V_f[x_f],
+              V_g[x_g] \rangle
+
+    and the objective, with the regularisation applied per interaction to the rows it
+    touches (frequency-weighted, as in Funk-SVD),
+
+    .. math:: F = \frac{1}{\sum_i s_i} \sum_i s_i \Big[ L_i
+              + \tfrac{\alpha}{2} \sum_{v \in T_i} \|v\|^2
+              + \tfrac{\alpha_b}{2} \sum_{b \in T_i} b^2 \Big]
+
+    where :math:`T_i` are the factor rows and biases interaction :math:`i` touches.
+    :math:`L_i` is :math:`\tfrac12 (y_i - \hat y(x_i))^2` (``squared_error``),
+    :math:`\log(1+e^{-\hat y(x_i)}) + \sum_j \log(1+e^{\hat y(x_{ij})})` (``logistic``)
+    or :math:`\sum_j \log(1+e^{-(\hat y(x_i) - \hat y(x_{ij}))})` (``bpr``), where
+    :math:`x_{ij}` is row :math:`i` with its item-side fields replaced by those of a
+    sampled negative item :math:`j` (uniform over the items the user has not
+    interacted with).
+
+    Parameters
+    ----------
+    codes : ndarray of shape (n, F), int64
+        Field indices of the rows (``-1`` for ids unknown to the model; only in
+        evaluation data).
+    y : ndarray of shape (n,)
+        Ratings (``squared_error``); ignored by the implicit losses.
+    sample_weight : ndarray of shape (n,)
+        :math:`s_i` (rescaled to mean one internally).
+    n_ids : sequence of int
+        Ids per field (rows of each factor matrix).
+    n_components : int
+        :math:`k`.
+    loss : {"squared_error", "logistic", "bpr"}
+    alpha, alpha_bias : float
+        :math:`\alpha`, :math:`\alpha_b`.
+    global_mean : float
+        Fixed part of :math:`\mu`.
+    learn_mean : bool
+        Whether :math:`\mu` has a learned part (block ``global_bias``).
+    biases : sequence of bool
+        Which fields have a bias vector (blocks ``bias_<f>``).
+    init_std : float
+        Factors start as :math:`\mathcal N(0, \text{init\_std}^2)`, biases at zero.
+    n_negatives : int
+        Negatives per positive (implicit losses).
+    swap_fields : ndarray of int
+        The item-side fields (the item field first) replaced for a negative.
+    item_table : ndarray of shape (n_items, len(swap_fields))
+        The item-side field indices of every item.
+    seen_indptr, seen_items : ndarray
+        CSR of each user's training items (sorted), rejected as negatives.
+    seed : int
+        Seeds negative sampling (a new seed is drawn per epoch).
+    dtype : dtype
+        Parameter dtype.
+    """
+
+    has_sample_kernel = True
+
+    def __init__(self, codes, y, sample_weight, *, n_ids, n_components, loss, alpha,
+                 alpha_bias, global_mean, learn_mean, biases, init_std, n_negatives=1,
+                 swap_fields=None, item_table=None, seen_indptr=None, seen_items=None,
+                 seed=0, dtype=np.float64):
+        self.codes = np.ascontiguousarray(codes, dtype=np.int64)
+        self.n_samples, self.n_fields = self.codes.shape
+        self.y = np.ascontiguousarray(y, dtype=np.float64)
+        sw = np.asarray(sample_weight, dtype=np.float64)
+        mean = sw.mean() if sw.size else 1.0
+        # weights rescaled to mean one: the full-batch loss is exactly sum(s L)/sum(s)
+        self.sw = np.ascontiguousarray(sw / mean if mean > 0 else sw)
+        self.dtype = np.dtype(dtype)
+        self.k = int(n_components)
+        self.loss = loss
+        self.loss_code = LOSS_CODES[loss]
+        self.alpha, self.alpha_bias = float(alpha), float(alpha_bias)
+        self.mu0 = float(global_mean)
+        self.n_ids = [int(n) for n in n_ids]
+        self.init_std = float(init_std)
+        self.n_negatives = int(n_negatives)
+        shapes: dict[str, tuple[int, ...]] = {}
+        if learn_mean:
+            shapes["global_bias"] = (1,)
+        for f, n in enumerate(self.n_ids):
+            if biases[f]:
+                shapes[f"bias_{f}"] = (n,)
+        for f, n in enumerate(self.n_ids):
+            shapes[f"factors_{f}"] = (n, self.k)
+        # no solver penalty: the regularisation is part of each interaction's loss
+        self.layout = ParamLayout(shapes, penalized={name: False for name in shapes})
+        sl = self.layout.slices
+        self.mu_off = sl["global_bias"].start if learn_mean else -1
+        self.bias_off = np.array([sl[f"bias_{f}"].start if f"bias_{f}" in sl else -1
+                                  for f in range(self.n_fields)], dtype=np.int64)
+        self.fac_off = np.array([sl[f"factors_{f}"].start for f in range(self.n_fields)],
+                                dtype=np.int64)
+        F = self.n_fields
+        self.swap_fields = (np.array([1], dtype=np.int64) if swap_fields is None
+                            else np.asarray(swap_fields, dtype=np.int64))
+        self.swapped = np.zeros(F, dtype=np.uint8)
+        self.swapped[self.swap_fields] = 1
+        if item_table is None:
+            item_table = np.arange(self.n_ids[1], dtype=np.int64)[:, None]
+        self.item_table = np.ascontiguousarray(item_table, dtype=np.int64)
+        empty = np.zeros(1, dtype=np.int64)
+        self.seen_indptr = empty if seen_indptr is None else seen_indptr.astype(np.int64)
+        self.seen_items = empty if seen_items is None else seen_items.astype(np.int64)
+        if seen_indptr is None:
+            self.seen_indptr = np.zeros(self.n_ids[0] + 1, dtype=np.int64)
+        self._rng = np.random.RandomState(seed)
+        self._acc = np.zeros(self.layout.size)
+        self._mark = np.full(self.layout.size, -1, dtype=np.int64)
+        self._touched = np.empty(self.layout.size, dtype=np.int64)
+
+    # -- solver interface --------------------------------------------------------------
+    def init_params(self, random_state) -> np.ndarray:
+        """Factors :math:`\\mathcal N(0, \\text{init\\_std}^2)` (field by field, user
+        factors first, as Surprise draws them), biases and :math:`\\mu` zero."""
+        w = np.zeros(self.layout.size, dtype=self.dtype)
+        for f in range(self.n_fields):
+            self.layout.view(w, f"factors_{f}")[...] = random_state.normal(
+                0.0, self.init_std, size=(self.n_ids[f], self.k))
+        return w
+
+    def _args(self):
+        return (self.k, self.loss_code, self.n_negatives, self.alpha, self.alpha_bias,
+                self.mu0, self.mu_off, self.bias_off, self.fac_off, self.swapped,
+                self.swap_fields, self.item_table, self.seen_indptr, self.seen_items)
+
+    def _seed(self, rng=None) -> int:
+        return int((self._rng if rng is None else rng).randint(2**31 - 1))
+
+    def value_grad(self, w, idx=None, rng=None):
+        rows = np.arange(self.n_samples) if idx is None else np.asarray(idx, dtype=np.int64)
+        loss, coords, vals = K.batch_grad(self.codes, self.y, self.sw, rows, *self._args(),
+                                          self._seed(rng), w, self._acc, self._mark,
+                                          self._touched)
+        m = max(rows.size, 1)
+        vals /= m
+        if idx is None:
+            grad = np.zeros(self.layout.size)
+            grad[coords] = vals
+            return loss / m, grad
+        return loss / m, SparseGrad(coords, vals)
+
+    def value(self, w, idx=None) -> float:
+        return float(self.value_grad(w, idx)[0])
+
+    def sample_epoch(self, w, opt_state, order, ctx):
+        loss, norm = K.sample_epoch(self.codes, self.y, self.sw, order.astype(np.int64),
+                                    *self._args(), self._seed(), ctx.rule, ctx.hp, w,
+                                    opt_state, ctx.lrs, ctx.t0, ctx.step, ctx.max_grad_norm)
+        n = max(order.size, 1)
+        return loss / n, norm / n
+
+    # -- model -------------------------------------------------------------------------
+    def predict(self, w, codes=None) -> np.ndarray:
+        """Model outputs of ``codes`` (the training rows when None)."""
+        codes = self.codes if codes is None else np.ascontiguousarray(codes, np.int64)
+        return K.predict(w, codes, self.k, self.mu0, self.mu_off, self.bias_off,
+                         self.fac_off)
