@@ -72,9 +72,26 @@ class LinearObjective(Objective):
         if self.coef_init is not None:
             self.layout.view(w, "coef")[...] = np.reshape(self.coef_init, (self.n_features,
                                                                           self.K))
-        if self.fit_intercept and self.intercept_init is not None:
-            self.layout.view(w, "intercept")[...] = self.intercept_init
+        if self.fit_intercept:
+            b = self.intercept_init
+            self.layout.view(w, "intercept")[...] = self._baseline() if b is None else b
         return w
+
+    def _baseline(self) -> np.ndarray:
+        """The intercept of the best constant model: the weighted mean target, the
+        log-odds or the log class priors. Starting there changes no optimum but saves
+        adaptive optimizers, whose steps are bounded per coordinate, the long walk to
+        an uncentred target."""
+        sw = self.sw / self.sw.sum()
+        if self.multinomial:
+            p = np.bincount(self.y, weights=sw, minlength=self.K)
+            logp = np.log(np.clip(p, 1e-12, None))
+            return logp - logp.mean()
+        mean = sw @ self.y
+        if self.loss.name == "log_loss":
+            p = np.clip(mean, 1e-12, 1 - 1e-12)
+            return np.log(p / (1 - p))
+        return mean
 
     def _parts(self, w):
         w = w.astype(self.dtype, copy=False)

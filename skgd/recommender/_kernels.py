@@ -87,11 +87,14 @@ def _predict_rows(w, rows, nrows, F, k, mu0, mu_off, bias_off, fac_off, S, pred)
 
 @njit(cache=True)
 def _group_grad(w, rows, nrows, F, k, loss_code, yi, si, alpha, alpha_b, mu0, mu_off,
-                bias_off, fac_off, swapped, S, pred, dl, slot_f, slot_x, slot_b, slot_g,
-                gidx, gval):
+                bias_off, fac_off, swapped, S, pred, dl, slot_f, slot_x, slot_g, gidx, gval):
     """Loss (weighted, with the regularisation of the touched rows) and gradient of one
-    interaction group; writes ``m`` unique coordinates to ``gidx[:m]``/``gval[:m]`` and
-    returns ``(loss, m)``."""
+    interaction group.
+
+    The gradient is written as ``m`` unique bias/mean coordinates ``gidx[:m]`` with
+    values ``gval[:m]`` and ``ns`` factor rows: field ``slot_f[s]``, id ``slot_x[s]``,
+    gradient ``slot_g[s]``. Returns ``(loss, m, ns)``.
+    """
     _predict_rows(w, rows, nrows, F, k, mu0, mu_off, bias_off, fac_off, S, pred)
     loss = 0.0
     if loss_code == SQUARED:
@@ -114,7 +117,36 @@ def _group_grad(w, rows, nrows, F, k, loss_code, yi, si, alpha, alpha_b, mu0, mu
             g = _sigmoid(-d)
             dl[0] -= g
             dl[r] = g
-    # collect the gradient over unique (field, id) rows
+    reg = 0.0
+    m = 0
+    if nrows == 1 and F == 2 and rows[0, 0] >= 0 and rows[0, 1] >= 0:
+        # the common case, biased MF on one rating: no bookkeeping of shared rows
+        e = dl[0]
+        if mu_off >= 0:
+            gidx[m] = mu_off
+            gval[m] = si * e
+            m += 1
+        for f in range(2):
+            c = bias_off[f]
+            if c >= 0:
+                c += rows[0, f]
+                b = w[c]
+                gidx[m] = c
+                gval[m] = si * (e + alpha_b * b)
+                reg += alpha_b * b * b
+                m += 1
+            slot_f[f] = f
+            slot_x[f] = rows[0, f]
+        a = fac_off[0] + rows[0, 0] * k
+        b = fac_off[1] + rows[0, 1] * k
+        for j in range(k):
+            p = w[a + j]
+            q = w[b + j]
+            slot_g[0, j] = si * (e * q + alpha * p)
+            slot_g[1, j] = si * (e * p + alpha * q)
+            reg += alpha * (p * p + q * q)
+        return si * (loss + 0.5 * reg), m, 2
+    # general case: collect the gradient over unique (field, id) rows
     ns = 0
     dmu = 0.0
     for r in range(nrows):
@@ -133,10 +165,10 @@ def _group_grad(w, rows, nrows, F, k, loss_code, yi, si, alpha, alpha_b, mu0, mu
                 ns += 1
                 slot_f[s] = f
                 slot_x[s] = x
-                slot_b[s] = 0.0
+                S[nrows + s, 0] = 0.0  # bias gradient of the slot
                 for j in range(k):
                     slot_g[s, j] = 0.0
-            slot_b[s] += dl[r]
+            S[nrows + s, 0] += dl[r]
             # d pred / d v_f = sum of the other fields' factors
             if F == 2:
                 xo = rows[r, 1 - f]
@@ -148,8 +180,6 @@ def _group_grad(w, rows, nrows, F, k, loss_code, yi, si, alpha, alpha_b, mu0, mu
                 base = fac_off[f] + x * k
                 for j in range(k):
                     slot_g[s, j] += dl[r] * (S[r, j] - w[base + j])
-    m = 0
-    reg = 0.0
     if mu_off >= 0 and loss_code != BPR:
         gidx[m] = mu_off
         gval[m] = si * dmu
@@ -162,17 +192,15 @@ def _group_grad(w, rows, nrows, F, k, loss_code, yi, si, alpha, alpha_b, mu0, mu
             c = bias_off[f] + x
             b = w[c]
             gidx[m] = c
-            gval[m] = si * (slot_b[s] + alpha_b * b)
+            gval[m] = si * (S[nrows + s, 0] + alpha_b * b)
             reg += alpha_b * b * b
             m += 1
         base = fac_off[f] + x * k
         for j in range(k):
             v = w[base + j]
-            gidx[m] = base + j
-            gval[m] = si * (slot_g[s, j] + alpha * v)
+            slot_g[s, j] = si * (slot_g[s, j] + alpha * v)
             reg += alpha * v * v
-            m += 1
-    return si * (loss + 0.5 * reg), m
+    return si * (loss + 0.5 * reg), m, ns
 
 
 @njit(cache=True)
@@ -216,42 +244,61 @@ def _fill_group(codes, i, rows, nrows, swap_fields, item_table, pos_indptr, pos_
 @njit(cache=True)
 def _scratch(w, F, k, nrows):
     ms = F * nrows
-    return (np.empty((nrows, F), np.int64), np.zeros((nrows, max(k, 1))), np.empty(nrows),
-            np.empty(nrows), np.empty(ms, np.int64), np.empty(ms, np.int64), np.empty(ms),
-            np.empty((ms, max(k, 1))), np.empty(ms * (k + 1) + 1, np.int64),
-            np.empty(ms * (k + 1) + 1, w.dtype))
+    return (np.empty((nrows, F), np.int64), np.zeros((nrows + ms, max(k, 1))),
+            np.empty(nrows), np.empty(nrows), np.empty(ms, np.int64),
+            np.empty(ms, np.int64), np.empty((ms, max(k, 1)), w.dtype),
+            np.empty(ms + 1, np.int64), np.empty(ms + 1, w.dtype))
 
 
 @njit(cache=True)
 def sample_epoch(codes, y, sw, order, k, loss_code, n_neg, alpha, alpha_b, mu0, mu_off,
                  bias_off, fac_off, swapped, swap_fields, item_table, pos_indptr, pos_items,
                  seed, rule, hp, w, state, lrs, t0, step, max_norm):
-    """Per-interaction epoch over the rows ``order``: one call of the optimizer's update
-    rule per interaction group. Returns (sum of losses, sum of gradient norms)."""
+    """Per-interaction epoch over the rows ``order``. Returns (sum of losses, sum of
+    gradient norms).
+
+    Each interaction's gradient goes through the optimizer's compiled update rule: one
+    call for the biases it touches, then one call per factor row, on the row's
+    contiguous block (``dense=1`` with pointers offset to the row; the state of slot
+    ``s`` of coordinate ``i`` stays at ``state[s * n + i]``).
+    """
     np.random.seed(seed)
     F = codes.shape[1]
     nrows = 1 if loss_code == SQUARED else 1 + n_neg
-    rows, S, pred, dl, slot_f, slot_x, slot_b, slot_g, gidx, gval = _scratch(w, F, k, nrows)
+    rows, S, pred, dl, slot_f, slot_x, slot_g, gidx, gval = _scratch(w, F, k, nrows)
     loss_sum = 0.0
     norm_sum = 0.0
     n = w.size
     for kk in range(order.size):
         i = order[kk]
         _fill_group(codes, i, rows, nrows, swap_fields, item_table, pos_indptr, pos_items)
-        loss, m = _group_grad(w, rows, nrows, F, k, loss_code, y[i], sw[i], alpha, alpha_b,
-                              mu0, mu_off, bias_off, fac_off, swapped, S, pred, dl, slot_f,
-                              slot_x, slot_b, slot_g, gidx, gval)
+        loss, m, ns = _group_grad(w, rows, nrows, F, k, loss_code, y[i], sw[i], alpha,
+                                  alpha_b, mu0, mu_off, bias_off, fac_off, swapped, S, pred,
+                                  dl, slot_f, slot_x, slot_g, gidx, gval)
         sq = 0.0
         for j in range(m):
             sq += gval[j] * gval[j]
+        for s in range(ns):
+            for j in range(k):
+                sq += slot_g[s, j] * slot_g[s, j]
         norm = math.sqrt(sq)
         # clipping by the global norm of this interaction's gradient
         if max_norm > 0.0 and norm > max_norm:
             scale = max_norm / norm
             for j in range(m):
                 gval[j] *= scale
-        rule(ptr(w), ptr(gval), ptr(gidx), m, 0, ptr(state), n, ptr(hp), lrs[kk],
-             float(t0 + kk + 1), ptr(step))
+            for s in range(ns):
+                for j in range(k):
+                    slot_g[s, j] *= scale
+        lr = lrs[kk]
+        t = float(t0 + kk + 1)
+        if m > 0:
+            rule(ptr(w), ptr(gval), ptr(gidx), m, 0, ptr(state), n, ptr(hp), lr, t,
+                 ptr(step))
+        for s in range(ns):
+            a = fac_off[slot_f[s]] + slot_x[s] * k
+            rule(ptr(w[a:]), ptr(slot_g[s]), ptr(gidx), k, 1, ptr(state[a:]), n, ptr(hp),
+                 lr, t, ptr(step[a:]))
         loss_sum += loss
         norm_sum += norm
     return loss_sum, norm_sum
@@ -269,24 +316,29 @@ def batch_grad(codes, y, sw, idx, k, loss_code, n_neg, alpha, alpha_b, mu0, mu_o
     np.random.seed(seed)
     F = codes.shape[1]
     nrows = 1 if loss_code == SQUARED else 1 + n_neg
-    rows, S, pred, dl, slot_f, slot_x, slot_b, slot_g, gidx, gval = _scratch(acc, F, k,
-                                                                          nrows)
+    rows, S, pred, dl, slot_f, slot_x, slot_g, gidx, gval = _scratch(acc, F, k, nrows)
     nt = 0
     loss_sum = 0.0
     for q in range(idx.size):
         i = idx[q]
         _fill_group(codes, i, rows, nrows, swap_fields, item_table, pos_indptr, pos_items)
-        loss, m = _group_grad(w, rows, nrows, F, k, loss_code, y[i], sw[i], alpha, alpha_b,
-                              mu0, mu_off, bias_off, fac_off, swapped, S, pred, dl, slot_f,
-                              slot_x, slot_b, slot_g, gidx, gval)
+        loss, m, ns = _group_grad(w, rows, nrows, F, k, loss_code, y[i], sw[i], alpha,
+                                  alpha_b, mu0, mu_off, bias_off, fac_off, swapped, S, pred,
+                                  dl, slot_f, slot_x, slot_g, gidx, gval)
         loss_sum += loss
-        for j in range(m):
-            c = gidx[j]
+        for j in range(m + ns * k):
+            if j < m:
+                c = gidx[j]
+                g = gval[j]
+            else:
+                s = (j - m) // k
+                c = fac_off[slot_f[s]] + slot_x[s] * k + (j - m) % k
+                g = slot_g[s, (j - m) % k]
             if mark[c] < 0:
                 mark[c] = nt
                 touched[nt] = c
                 nt += 1
-            acc[c] += gval[j]
+            acc[c] += g
     coords = touched[:nt].copy()
     vals = np.empty(nt)
     for j in range(nt):
