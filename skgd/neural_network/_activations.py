@@ -97,7 +97,7 @@ class ReLU(Activation):
         return np.maximum(z, 0, out=out)
 
     def backward(self, z, a, delta):
-        delta[a <= 0] = 0
+        np.multiply(delta, a > 0, out=delta)
 
 
 @ACTIVATIONS.register

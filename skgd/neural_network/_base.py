@@ -126,6 +126,9 @@ class BaseMLP(GDMixin, BaseEstimator):
             buffers=buffers)
 
     def _fit(self, X, y, sample_weight, X_val, y_val, *, partial: bool, classes=None):
+        if getattr(self._solver_config().optimizer, "name", "") == "newton":
+            raise ValueError("solver='newton' needs Hessian-vector products, which the MLP "
+                             "does not provide; use solver='lbfgs' for a full-batch fit.")
         first = not (partial or self.warm_start) or not hasattr(self, "_solver_state")
         X, y, sw = self._check_Xy(X, y, sample_weight, reset=first)
         y_enc, K = self._encode_y(y, fitting=first, classes=classes)

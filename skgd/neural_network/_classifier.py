@@ -200,7 +200,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
                 if labels.size < 2:
                     raise ValueError(
                         "MLPClassifier needs samples of at least 2 classes in the data; got "
-                        f"only class {labels[0] if labels.size else None!r}."
+                        f"one class: {labels[0] if labels.size else None!r}."
                     )
                 self._kind = "binary" if labels.size == 2 else "multiclass"
                 self.classes_ = labels
@@ -302,11 +302,18 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         return self._labels(self._forward(X))
 
     def predict_proba(self, X):
-        """Class probabilities, shape (n_samples, n_classes), ordered as ``classes_``."""
+        r"""Class probabilities, shape (n_samples, n_classes), ordered as ``classes_``.
+
+        Sigmoid outputs (binary, multilabel) are clipped to
+        :math:`[\epsilon, 1-\epsilon]` with the machine epsilon of the dtype.
+        """
         raw = self._forward(X)
         if self._kind == "multiclass":
             return softmax(raw, axis=1)
         p = expit(raw)
+        # keep sigmoid probabilities strictly inside (0, 1) (saturation at 1.0 in floats)
+        eps = np.finfo(p.dtype).eps
+        np.clip(p, eps, 1 - eps, out=p)
         if self._kind == "binary":
             return np.column_stack([1 - p[:, 0], p[:, 0]])
         return p

@@ -70,3 +70,25 @@ class CSRRows:
     def t_matmul(self, rows: np.ndarray, D: np.ndarray, out: np.ndarray) -> None:
         """``out[...] = X[rows].T @ D``."""
         csr_rows_t_matmul(self.data, self.indices, self.indptr, rows, D, out)
+
+
+@njit(cache=True, boundscheck=False, nogil=True)
+def softmax_xent(raw, y, loss):
+    """Softmax cross-entropy in one pass: ``loss[i] = logsumexp(raw[i]) - raw[i, y[i]]``;
+    ``raw`` is overwritten by the gradient ``softmax(raw) - onehot(y)``."""
+    n, K = raw.shape
+    for i in range(n):
+        r = raw[i]
+        m = r[0]
+        for k in range(1, K):
+            m = max(m, r[k])
+        s = 0.0
+        for k in range(K):
+            r[k] = np.exp(r[k] - m)  # shifted by the row max: stable log-sum-exp
+            s += r[k]
+        c = y[i]
+        loss[i] = np.log(s) - np.log(r[c])
+        inv = 1.0 / s
+        for k in range(K):
+            r[k] *= inv
+        r[c] -= 1.0

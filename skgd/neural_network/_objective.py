@@ -8,7 +8,7 @@ import scipy.sparse as sp
 from ..losses import Loss, Multinomial
 from ..solver import Objective, ParamLayout
 from ._activations import Activation
-from ._kernels import CSRRows
+from ._kernels import CSRRows, softmax_xent
 from ._network import (
     BN_MOMENTUM,
     bn_backward,
@@ -164,11 +164,19 @@ class MLPObjective(Objective):
         grad = self.layout.unpack(self._grad)
         X = None if self.sparse else (self.X if full else self.X[rows])
         raw, cache = self._forward(P, X, rows, sw, None if full else rng, full)
-        loss, D = self.loss.loss_gradient(y, raw)
-        D = np.asarray(D, dtype=self.dtype)
+        loss, D = self._loss_gradient(y, raw)
         D *= (sw / m).astype(self.dtype)[:, None]
         self._backward(P, grad, X, rows, D, cache)
         return float(sw @ loss) / m, self._grad
+
+    def _loss_gradient(self, y, raw):
+        if self.multinomial:
+            # fused kernel (the registry's version goes through scipy's logsumexp)
+            loss = np.empty(raw.shape[0], dtype=np.float64)
+            softmax_xent(raw, y, loss)
+            return loss, raw
+        loss, D = self.loss.loss_gradient(y, raw)
+        return loss, np.asarray(D, dtype=self.dtype)
 
     def _forward(self, P, X, rows, sw, rng, full):
         A, cache = X, []

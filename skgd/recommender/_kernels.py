@@ -30,6 +30,11 @@ from ..solver._rules import ptr
 
 SQUARED, LOGISTIC, BPR = 0, 1, 2
 
+#: reassociation lets LLVM vectorise the dot products and sums of squares (the
+#: strict left-to-right order makes them latency bound); no flag assumes finite values,
+#: so overflow still shows up as inf/NaN for the solver's divergence check
+FASTMATH = {"reassoc", "contract", "nsz", "arcp"}
+
 
 @njit(cache=True)
 def _softplus(x):
@@ -46,7 +51,7 @@ def _sigmoid(x):
     return e / (1.0 + e)
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _predict_rows(w, rows, nrows, F, k, mu0, mu_off, bias_off, fac_off, S, pred):
     """Predictions of ``rows[:nrows]``; ``S[r]`` gets the sum of the row's factors."""
     for r in range(nrows):
@@ -85,7 +90,7 @@ def _predict_rows(w, rows, nrows, F, k, mu0, mu_off, bias_off, fac_off, S, pred)
     return pred
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _group_grad(w, rows, nrows, F, k, loss_code, yi, si, alpha, alpha_b, mu0, mu_off,
                 bias_off, fac_off, swapped, S, pred, dl, slot_f, slot_x, slot_g, gidx, gval):
     """Loss (weighted, with the regularisation of the touched rows) and gradient of one
@@ -250,7 +255,7 @@ def _scratch(w, F, k, nrows):
             np.empty(ms + 1, np.int64), np.empty(ms + 1, w.dtype))
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def sample_epoch(codes, y, sw, order, k, loss_code, n_neg, alpha, alpha_b, mu0, mu_off,
                  bias_off, fac_off, swapped, swap_fields, item_table, pos_indptr, pos_items,
                  seed, rule, hp, w, state, lrs, t0, step, max_norm):
@@ -304,7 +309,78 @@ def sample_epoch(codes, y, sw, order, k, loss_code, n_neg, alpha, alpha_b, mu0, 
     return loss_sum, norm_sum
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
+def sgd_pair_epoch(codes, y, sw, order, k, alpha, alpha_b, mu0, mu_off, bias_off, fac_off,
+                   w, lrs, max_norm):
+    """Per-interaction epoch of biased MF (two fields, squared error) with plain SGD.
+
+    The inlined special case of :func:`sample_epoch` for the SGD rule
+    :math:`w \\leftarrow w - \\eta g`: the same gradients (evaluated at the old
+    values) and the same update, fused into one pass over the two factor rows, which
+    the compiler vectorises (the call through the rule's pointer cannot be). The
+    gradient norm uses :math:`\\|g_p\\|^2 + \\|g_q\\|^2 = s^2[(e^2+\\alpha^2)
+    (\\|p\\|^2+\\|q\\|^2) + 4 e \\alpha\\, p^\\top q]`.
+    """
+    loss_sum = 0.0
+    norm_sum = 0.0
+    bu_off, bi_off = bias_off[0], bias_off[1]
+    for kk in range(order.size):
+        i = order[kk]
+        x0, x1 = codes[i, 0], codes[i, 1]
+        si = sw[i]
+        a = fac_off[0] + x0 * k
+        b = fac_off[1] + x1 * k
+        pred = mu0
+        if mu_off >= 0:
+            pred += w[mu_off]
+        bu = w[bu_off + x0] if bu_off >= 0 else 0.0
+        bi = w[bi_off + x1] if bi_off >= 0 else 0.0
+        # row views: indexing them with the loop counter (never negative) lets the
+        # compiler drop the negative-index wraparound and vectorise
+        P = w[a:a + k]
+        Q = w[b:b + k]
+        pp = 0.0
+        qq = 0.0
+        pq = 0.0
+        for j in range(k):
+            p = P[j]
+            q = Q[j]
+            pp += p * p
+            qq += q * q
+            pq += p * q
+        e = pred + bu + bi + pq - y[i]
+        reg = alpha * (pp + qq)
+        sq = (e * e + alpha * alpha) * (pp + qq) + 4.0 * e * alpha * pq
+        if mu_off >= 0:
+            sq += e * e
+        if bu_off >= 0:
+            sq += (e + alpha_b * bu) ** 2
+            reg += alpha_b * bu * bu
+        if bi_off >= 0:
+            sq += (e + alpha_b * bi) ** 2
+            reg += alpha_b * bi * bi
+        norm = si * math.sqrt(max(sq, 0.0))
+        # clipping by the global norm of this interaction's gradient
+        c = lrs[kk] * si
+        if max_norm > 0.0 and norm > max_norm:
+            c *= max_norm / norm
+        if mu_off >= 0:
+            w[mu_off] -= c * e
+        if bu_off >= 0:
+            w[bu_off + x0] = bu - c * (e + alpha_b * bu)
+        if bi_off >= 0:
+            w[bi_off + x1] = bi - c * (e + alpha_b * bi)
+        for j in range(k):
+            p = P[j]
+            q = Q[j]
+            P[j] = p - c * (e * q + alpha * p)
+            Q[j] = q - c * (e * p + alpha * q)
+        loss_sum += si * (0.5 * e * e + 0.5 * reg)
+        norm_sum += norm
+    return loss_sum, norm_sum
+
+
+@njit(cache=True, fastmath=FASTMATH)
 def batch_grad(codes, y, sw, idx, k, loss_code, n_neg, alpha, alpha_b, mu0, mu_off,
                bias_off, fac_off, swapped, swap_fields, item_table, pos_indptr, pos_items,
                seed, w, acc, mark, touched):
@@ -349,7 +425,7 @@ def batch_grad(codes, y, sw, idx, k, loss_code, n_neg, alpha, alpha_b, mu0, mu_o
     return loss_sum, coords, vals
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def predict(w, codes, k, mu0, mu_off, bias_off, fac_off):
     """Predictions of every row of ``codes`` (unseen ids, ``-1``, contribute nothing)."""
     n, F = codes.shape

@@ -126,8 +126,12 @@ class MatrixFactorization(RegressorMixin, GDMixin, BaseEstimator):
     warm_start : bool, default=False
         Continue from the previous fit (new ids are folded in).
     verbose : int, default=0
-    max_grad_norm : float or None, default=None
-        Clip each interaction's (or mini-batch's) gradient to this global norm.
+    max_grad_norm : float or None, default=100.0
+        Clip each interaction's (or mini-batch's) gradient to this global norm. The
+        default is a safety net: a bilinear model trained by constant-step SGD diverges
+        on targets of a large scale (e.g. ratings on a 0-100 scale), and 100 is never
+        reached for ratings on a 1-5 scale (per-interaction gradient norms there stay
+        below about 20), so it leaves the Surprise correspondence intact.
     divergence : {"raise", "backoff"}, default="raise"
 
     Attributes
@@ -176,7 +180,7 @@ class MatrixFactorization(RegressorMixin, GDMixin, BaseEstimator):
                  clip=True, solver="sgd", learning_rate="constant", learning_rate_init=0.01,
                  batch_size=1, max_iter=40, tol=None, n_iter_no_change=5,
                  early_stopping=False, validation_fraction=0.1, shuffle=True,
-                 random_state=None, warm_start=False, verbose=0, max_grad_norm=None,
+                 random_state=None, warm_start=False, verbose=0, max_grad_norm=100.0,
                  divergence="raise"):
         self.n_components = n_components
         self.loss = loss
@@ -209,7 +213,10 @@ class MatrixFactorization(RegressorMixin, GDMixin, BaseEstimator):
         return self.loss != "squared_error"
 
     def _check_X(self, X, reset: bool):
-        X = validate_data(self, X, dtype=None, ensure_min_features=2, reset=reset)
+        # the minimum of two fields only when fitting: at predict time the feature-count
+        # check gives the clearer message
+        X = validate_data(self, X, dtype=None, ensure_min_features=2 if reset else 1,
+                          reset=reset)
         check_no_missing(X)
         return X
 
@@ -218,7 +225,8 @@ class MatrixFactorization(RegressorMixin, GDMixin, BaseEstimator):
             X = self._check_X(X, reset=reset)
             y = np.ones(X.shape[0])
         else:
-            X, y = validate_data(self, X, y, dtype=None, ensure_min_features=2,
+            X, y = validate_data(self, X, y, dtype=None,
+                                 ensure_min_features=2 if reset else 1,
                                  y_numeric=True, reset=reset)
             check_no_missing(X)
             if self._implicit and np.any(y < 0):
@@ -289,6 +297,11 @@ class MatrixFactorization(RegressorMixin, GDMixin, BaseEstimator):
             tr, va = self._validation_indices(X.shape[0])
             X_val, y_val, sw_val = X[va], y[va], sw[va]
             X, y, sw = X[tr], y[tr], sw[tr]
+        # rows of zero weight teach nothing: their ids are not learned (stay unseen), so
+        # a zero weight is the same as leaving the row out
+        keep = sw > 0
+        if not keep.all():
+            X, y, sw = X[keep], np.asarray(y)[keep], sw[keep]
         F = X.shape[1]
         dtype = np.float32 if np.asarray(y).dtype == np.float32 else np.float64
         y = np.asarray(y, dtype=np.float64)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..solver import Objective, ParamLayout, SparseGrad
+from ..solver import SGD, Objective, ParamLayout, SparseGrad
 from . import _kernels as K
 
 LOSS_CODES = {"squared_error": K.SQUARED, "logistic": K.LOGISTIC, "bpr": K.BPR}
@@ -162,8 +162,23 @@ class MFObjective(Objective):
     def value(self, w, idx=None) -> float:
         return float(self.value_grad(w, idx)[0])
 
+    #: set False to run plain SGD through the compiled rule too (tests compare both)
+    inline_sgd = True
+
     def sample_epoch(self, w, opt_state, order, ctx):
-        loss, norm = K.sample_epoch(self.codes, self.y, self.sw, order.astype(np.int64),
+        order = order.astype(np.int64)
+        if (self.inline_sgd and self.loss_code == K.SQUARED and self.n_fields == 2
+                and ctx.rule is SGD.rules.get(np.dtype(w.dtype))):
+            # biased MF with plain SGD: the inlined special case (see sgd_pair_epoch);
+            # the rows are gathered in epoch order first so the kernel streams them
+            loss, norm = K.sgd_pair_epoch(self.codes[order], self.y[order], self.sw[order],
+                                          np.arange(order.size), self.k,
+                                          self.alpha, self.alpha_bias, self.mu0,
+                                          self.mu_off, self.bias_off, self.fac_off, w,
+                                          ctx.lrs, ctx.max_grad_norm)
+            n = max(order.size, 1)
+            return loss / n, norm / n
+        loss, norm = K.sample_epoch(self.codes, self.y, self.sw, order,
                                     *self._args(), self._seed(), ctx.rule, ctx.hp, w,
                                     opt_state, ctx.lrs, ctx.t0, ctx.step, ctx.max_grad_norm)
         n = max(order.size, 1)

@@ -111,9 +111,12 @@ def _run_epochs(objective, cfg: SolverConfig, state: SolverState, validation, ca
         state.lazy_ratio = np.ones(state.w.size)
     monitor = Monitor(cfg, state, objective, validation)
     converged, n_run = False, 0
+    backoff = cfg.divergence == "backoff"
+    good = _snapshot(state, objective) if backoff else None
+    good_loss = np.inf
     for _ in range(cfg.max_iter):
         tic = time.perf_counter()
-        backup = _snapshot(state, objective) if cfg.divergence == "backoff" else None
+        start = _snapshot(state, objective) if backoff else None
         order = state.rng.permutation(n) if cfg.shuffle else np.arange(n)
         lrs = cfg.schedule.rates(state.t + np.arange(steps, dtype=np.float64), sctx)
         lrs = lrs * state.lr_scale
@@ -128,16 +131,17 @@ def _run_epochs(objective, cfg: SolverConfig, state: SolverState, validation, ca
                                           state.t, cfg, coords, mask, step, state.rng)
         loss += cfg.penalty.value(state.w, cfg.alpha, coords)
         state.t += steps
-        events = []
-        if not (np.isfinite(loss) and np.all(np.isfinite(state.w))):
-            _diverged(cfg, state, objective, backup, loss, events)
-            if events and events[-1].startswith("stopped"):
-                break
-            n_run += 1
-            continue
-        state.epoch += 1
         n_run += 1
-        record = monitor.record(loss, float(lrs[-1]), gnorm, time.perf_counter() - tic, events)
+        if _exploded(loss, state):
+            if _diverged(cfg, state, objective, good, loss):
+                break
+            continue
+        if backoff and loss < good_loss:
+            # the loss of an epoch is measured along it: its starting point is the last
+            # state known to be good
+            good, good_loss = start, loss
+        state.epoch += 1
+        record = monitor.record(loss, float(lrs[-1]), gnorm, time.perf_counter() - tic, [])
         stop = monitor.update(record, sctx)
         stop = any([bool(cb(record, state.w)) for cb in callbacks]) or stop
         if stop:
@@ -153,6 +157,17 @@ def _run_epochs(objective, cfg: SolverConfig, state: SolverState, validation, ca
     return OptimizeResult(w=state.w, state=state, n_iter=n_run, converged=converged)
 
 
+def _exploded(loss: float, state: SolverState) -> bool:
+    """Non-finite loss or weights, or a loss 1e4 times the first epoch's: once the step
+    is too large the iterates grow geometrically, long before they overflow, while a
+    sane run rarely climbs far above its first epoch's loss."""
+    if not (np.isfinite(loss) and np.all(np.isfinite(state.w))):
+        return True
+    first = next((h["train_loss"] for h in state.history if np.isfinite(h["train_loss"])),
+                 None)
+    return first is not None and loss > 1e4 * (abs(first) + 1e-12)
+
+
 def _enet(cfg: SolverConfig) -> tuple[float, float]:
     l1, l2 = cfg.penalty.coefficients()
     return cfg.alpha * l1, cfg.alpha * l2
@@ -163,27 +178,28 @@ def _snapshot(state: SolverState, objective: Objective) -> dict:
             "buffers": {k: v.copy() for k, v in objective.get_buffers().items()}}
 
 
-def _diverged(cfg, state, objective, backup, loss, events) -> None:
+def _diverged(cfg, state, objective, good, loss) -> bool:
+    """Raise, or (``divergence="backoff"``) roll back to the last good state with half
+    the learning rate; True when the rate became too small to go on."""
     epoch = state.epoch + 1
-    if backup is None:
+    if good is None:
         raise ValueError(
-            f"Training diverged at epoch {epoch}: the training loss became {loss} "
-            "(non-finite loss or weights). Use a smaller learning_rate_init (now "
-            f"{cfg.learning_rate_init:g}), scale the features (e.g. with StandardScaler), "
-            "set max_grad_norm, or pass divergence='backoff' to roll back and halve the "
-            "step automatically."
+            f"Training diverged at epoch {epoch}: the training loss became {loss:.6g} "
+            "(non-finite or exploding loss or weights). Use a smaller learning_rate_init "
+            f"(now {cfg.learning_rate_init:g}), scale the features (e.g. with "
+            "StandardScaler), set max_grad_norm, or pass divergence='backoff' to roll back "
+            "and halve the step automatically."
         )
-    state.w[...] = backup["w"]
-    state.opt_state[...] = backup["opt"]
-    state.t = backup["t"]
-    objective.set_buffers(backup["buffers"])
+    state.w[...] = good["w"]
+    state.opt_state[...] = good["opt"]
+    state.t = good["t"]
+    objective.set_buffers(good["buffers"])
     state.lr_scale *= 0.5
     msg = f"diverged at epoch {epoch}; rolled back, learning-rate scale {state.lr_scale:g}"
-    if state.lr_scale < 1e-8:
-        msg = f"stopped: {msg}"
-    events.append(msg)
+    stop = state.lr_scale < 1e-8
     state.history.append({"epoch": epoch, "train_loss": float("nan"), "val_loss": None,
                           "val_score": None, "learning_rate": None, "grad_norm": None,
-                          "seconds": 0.0, "events": list(events)})
+                          "seconds": 0.0, "events": [("stopped: " if stop else "") + msg]})
     if cfg.verbose:
         print(msg)
+    return stop

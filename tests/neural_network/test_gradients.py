@@ -1,0 +1,132 @@
+"""Backward pass of the MLP objective against central finite differences."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from skgd.losses import LogLoss, Multinomial, SquaredError
+from skgd.neural_network import ACTIVATIONS, MLPObjective
+from skgd.neural_network._activations import get_activation
+
+N, P = 12, 4
+HIDDEN = [5, 3]
+
+
+def _targets(loss_name, rng):
+    if loss_name == "multinomial":
+        return Multinomial(), rng.randint(0, 3, N), 3
+    if loss_name == "log_loss_binary":
+        return LogLoss(), rng.randint(0, 2, (N, 1)).astype(float), 1
+    if loss_name == "log_loss_multilabel":
+        return LogLoss(), rng.randint(0, 2, (N, 3)).astype(float), 3
+    return SquaredError(), rng.randn(N, 2), 2
+
+
+def _objective(activation="tanh", loss="multinomial", batch_norm=False, sparse=False,
+               sample_weight=None, seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.randn(N, P)
+    if sparse:
+        X[rng.rand(N, P) < 0.5] = 0.0
+        X = sp.csr_matrix(X)
+    loss_obj, y, K = _targets(loss, rng)
+    sw = np.ones(N) if sample_weight is None else sample_weight
+    obj = MLPObjective(X, y, sw, [P, *HIDDEN, K], get_activation(activation), loss_obj,
+                       batch_norm=batch_norm, activation_name=activation)
+    w = obj.init_params(np.random.RandomState(seed + 1))
+    w += 0.1 * rng.randn(w.size)  # non-trivial intercepts, scales and shifts
+    return obj, w
+
+
+def _check_gradient(obj, w, idx=None, eps=1e-6, rtol=1e-5, atol=1e-8):
+    _, g = obj.value_grad(w, idx)
+    g = g.copy()
+    num = np.empty_like(w)
+    for j in range(w.size):
+        wp, wm = w.copy(), w.copy()
+        wp[j] += eps
+        wm[j] -= eps
+        num[j] = (obj.value_grad(wp, idx)[0] - obj.value_grad(wm, idx)[0]) / (2 * eps)
+    np.testing.assert_allclose(g, num, rtol=rtol, atol=atol)
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS.names())
+def test_gradient_every_activation(activation):
+    obj, w = _objective(activation=activation, seed=3)
+    _check_gradient(obj, w)
+
+
+@pytest.mark.parametrize("loss", ["squared_error", "log_loss_binary", "log_loss_multilabel",
+                                  "multinomial"])
+def test_gradient_every_loss(loss):
+    obj, w = _objective(loss=loss)
+    _check_gradient(obj, w)
+
+
+@pytest.mark.parametrize("loss", ["squared_error", "multinomial"])
+def test_gradient_dropout_fixed_mask(loss):
+    obj, w = _objective(activation="logistic", loss=loss)
+    rng = np.random.RandomState(5)
+    obj.fixed_dropout_masks = [(rng.rand(N, h) >= 0.3) / 0.7 for h in HIDDEN]
+    _check_gradient(obj, w)
+    # the mask changes the loss: it is really applied
+    f_mask = obj.value_grad(w)[0]
+    obj.fixed_dropout_masks = None
+    assert f_mask != pytest.approx(obj.value_grad(w)[0])
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_gradient_batch_norm_weighted(activation):
+    sw = np.random.RandomState(2).randint(0, 4, N).astype(float)
+    obj, w = _objective(activation=activation, batch_norm=True, sample_weight=sw, seed=1)
+    _check_gradient(obj, w)
+    _check_gradient(obj, w, idx=np.arange(3, 11))
+
+
+def test_gradient_sparse_input_matches_dense():
+    obj_s, w = _objective(sparse=True, loss="squared_error")
+    _check_gradient(obj_s, w)
+    X = obj_s.X
+    dense = sp.csr_matrix((X.data, X.indices, X.indptr), shape=X.shape).toarray()
+    obj_d = MLPObjective(dense, obj_s.y, obj_s.sw, obj_s.layer_sizes, obj_s.activation,
+                         obj_s.loss)
+    idx = np.array([4, 1, 7])
+    fs, gs = obj_s.value_grad(w, idx)
+    fd, gd = obj_d.value_grad(w, idx)
+    assert fs == pytest.approx(fd)
+    np.testing.assert_allclose(gs, gd, rtol=1e-10, atol=1e-12)
+
+
+def test_integer_weights_equal_repeated_rows():
+    sw = np.array([2, 1, 0, 3, 1, 1, 2, 1, 1, 1, 1, 2], dtype=float)
+    obj, w = _objective(loss="squared_error", sample_weight=sw, batch_norm=True)
+    rep = np.repeat(np.arange(N), sw.astype(int))
+    X = obj.X[rep]
+    obj_r = MLPObjective(X, obj.y[rep], np.ones(rep.size), obj.layer_sizes, obj.activation,
+                         obj.loss, batch_norm=True)
+    f, g = obj.value_grad(w)
+    fr, gr = obj_r.value_grad(w)
+    assert f == pytest.approx(fr, rel=1e-12)
+    np.testing.assert_allclose(g, gr, rtol=1e-10, atol=1e-12)
+
+
+def test_eval_mode_without_stochastic_layers_equals_training_loss():
+    obj, w = _objective(loss="log_loss_multilabel")
+    assert obj.value(w) == pytest.approx(obj.value_grad(w)[0], rel=1e-12)
+
+
+def test_full_batch_sets_running_statistics():
+    obj, w = _objective(batch_norm=True)
+    obj.value_grad(w)  # full batch: running statistics = data statistics
+    # evaluation mode with those statistics equals training mode on the full batch
+    assert obj.value(w) == pytest.approx(obj.value_grad(w)[0], rel=1e-10)
+
+
+def test_float32_objective_keeps_dtype():
+    obj, w = _objective()
+    X32 = np.asarray(obj.X, dtype=np.float32)
+    obj32 = MLPObjective(X32, obj.y, obj.sw, obj.layer_sizes, obj.activation, obj.loss)
+    w32 = obj32.init_params(np.random.RandomState(0))
+    assert w32.dtype == np.float32
+    f, g = obj32.value_grad(w32, np.arange(5))
+    assert g.dtype == np.float32 and np.isfinite(f)
