@@ -5,34 +5,59 @@ major, then ``K`` intercepts, so a sample touches the ``K`` coefficients of each
 non-zero features plus the intercepts.
 
 Updates are row-wise ("lazy"): a coefficient's optimizer state and penalty advance
-only in the updates where its feature is non-zero. The penalty of the updates a
-coordinate missed is applied in one proximal step, with the summed learning rates, when
-it is next touched and at the end of the epoch (exact for L1, whose soft-thresholds
-add up; first order for L2). Dense rows follow the same rule -- a zero entry is an
-absent feature -- so dense and CSR input give the same model.
+only in the updates where its feature is non-zero. The L2 shrinkage of the updates a
+coordinate missed is applied in one step, with the summed learning rates, when it is
+next touched and at the end of the epoch. Dense rows follow the same rule -- a zero
+entry is an absent feature -- so dense and CSR input give the same model.
+
+The L1 part uses the cumulative penalty of Tsuruoka, Tsujii & Ananiadou (2009), the
+per-sample form of the proximal step that scikit-learn's SGD uses too: each weight owes
+the sum ``u`` of the thresholds of all its updates so far and has paid ``q``; after
+each update it pays what it still owes, clipped at zero. A weight that noise pushes
+away from zero is pulled back by the whole unpaid debt, so per-sample runs reach exact
+zeros as the full-batch proximal step does.
 """
 
 import numpy as np
 from numba import njit
 
-from ..solver._prox import prox_enet
 from ..solver._rules import ptr
 
 
+@njit(inline="always")
+def _pay_l1(w, u, q):
+    """Tsuruoka's cumulative L1 step: pay the unpaid part of the debt ``u``."""
+    z = w
+    if w > 0:
+        w = max(0.0, w - (u + q))
+    elif w < 0:
+        w = min(0.0, w + (u - q))
+    return w, q + (w - z)
+
+
+@njit(inline="always")
+def _penalize(w, i, eta, l1, l2, u, q):
+    """Shrink coordinate ``i`` by the L2 part of step ``eta`` and settle its L1 debt."""
+    wi = w[i] / (1.0 + eta * l2) if l2 != 0.0 else w[i]
+    if l1 != 0.0:
+        u[i] += eta * l1
+        wi, q[i] = _pay_l1(wi, u[i], q[i])
+    w[i] = wi
+
+
 @njit(cache=True)
-def _catch_up(w, coords, m, dense, cum, k, l1, l2, penalized, ratio, last):
+def _catch_up(w, coords, m, dense, cum, k, l1, l2, penalized, ratio, last, u, q):
     """Apply the penalty of the updates the coordinates ``coords[:m]`` missed."""
     for j in range(m):
         i = j if dense else coords[j]
         if penalized[i] and last[i] < k:
-            missed = cum[k] - cum[last[i]]
-            w[i] = prox_enet(w[i], ratio[i] * missed, l1, l2)
+            _penalize(w, i, ratio[i] * (cum[k] - cum[last[i]]), l1, l2, u, q)
 
 
 @njit(cache=True)
 def _update(cols, vals, nnz, all_dense, yi, si, k, K, n_coef, fit_intercept, loss_fn, lp,
             rule, hp, w, state, lrs, t0, l1, l2, penalized, step, ratio, last, cum,
-            max_norm, raw, dl, gidx, gval):
+            max_norm, raw, dl, gidx, gval, u, q):
     """One per-sample update; returns (weighted loss, gradient norm)."""
     n = w.size
     # gather the touched coordinates: K per non-zero feature, then the intercepts
@@ -50,7 +75,7 @@ def _update(cols, vals, nnz, all_dense, yi, si, k, K, n_coef, fit_intercept, los
                 gidx[m] = n_coef + c
                 m += 1
     if l1 != 0.0 or l2 != 0.0:
-        _catch_up(w, gidx, m, all_dense, cum, k, l1, l2, penalized, ratio, last)
+        _catch_up(w, gidx, m, all_dense, cum, k, l1, l2, penalized, ratio, last, u, q)
     for c in range(K):
         raw[c] = w[n_coef + c] if fit_intercept else 0.0
     for j in range(nnz):
@@ -86,26 +111,25 @@ def _update(cols, vals, nnz, all_dense, yi, si, k, K, n_coef, fit_intercept, los
         for j in range(m):
             i = j if all_dense else gidx[j]
             if penalized[i]:
-                w[i] = prox_enet(w[i], step[i], l1, l2)
+                _penalize(w, i, step[i], l1, l2, u, q)
                 ratio[i] = step[i] / lr if lr > 0 else 1.0
                 last[i] = k + 1
     return si * loss, norm
 
 
 @njit(cache=True)
-def _finish(w, cum, k, l1, l2, penalized, ratio, last):
+def _finish(w, cum, k, l1, l2, penalized, ratio, last, u, q):
     """End of epoch: catch up every penalised coordinate."""
-    if l1 == 0.0 and l2 == 0.0:
-        return
-    for i in range(w.size):
-        if penalized[i] and last[i] < k:
-            w[i] = prox_enet(w[i], ratio[i] * (cum[k] - cum[last[i]]), l1, l2)
+    if l1 != 0.0 or l2 != 0.0:
+        _catch_up(w, w[:0].astype(np.int64), w.size, True, cum, k, l1, l2, penalized, ratio,
+                  last, u, q)
 
 
 @njit(cache=True)
 def _buffers(w, K, d):
     return (np.empty(d, np.int64), np.empty(d, w.dtype), np.zeros(w.size, np.int64),
-            np.empty(K), np.empty(K), np.empty(w.size, np.int64), np.empty(w.size, w.dtype))
+            np.empty(K), np.empty(K), np.empty(w.size, np.int64), np.empty(w.size, w.dtype),
+            np.zeros(w.size), np.zeros(w.size))
 
 
 @njit(cache=True)
@@ -114,8 +138,7 @@ def sgd_epoch_dense(X, y, sw, order, K, fit_intercept, loss_fn, lp, rule, hp, w,
     """Per-sample epoch over the rows ``order`` of a dense C-ordered ``X``."""
     d = X.shape[1]
     n_coef = d * K
-    cols, vals, last, raw, dl, gidx, gval = _buffers(w, K, d)
-    all_cols = np.arange(d)
+    cols, vals, last, raw, dl, gidx, gval, u, q = _buffers(w, K, d)
     loss_sum = 0.0
     norm_sum = 0.0
     for k in range(order.size):
@@ -128,14 +151,13 @@ def sgd_epoch_dense(X, y, sw, order, K, fit_intercept, loss_fn, lp, rule, hp, w,
                 vals[nnz] = row[j]
                 nnz += 1
         # a full row touches every coordinate: the rule runs over them contiguously
-        full = nnz == d
-        loss, norm = _update(all_cols if full else cols, row if full else vals, nnz, full,
-                             y[i], sw[i], k, K, n_coef, fit_intercept, loss_fn, lp, rule,
-                             hp, w, state, lrs, t0, l1, l2, penalized, step, ratio, last,
-                             cum, max_norm, raw, dl, gidx, gval)
+        loss, norm = _update(cols, vals, nnz, nnz == d, y[i], sw[i], k, K, n_coef,
+                             fit_intercept, loss_fn, lp, rule, hp, w, state, lrs, t0, l1, l2,
+                             penalized, step, ratio, last, cum, max_norm, raw, dl, gidx, gval,
+                             u, q)
         loss_sum += loss
         norm_sum += norm
-    _finish(w, cum, order.size, l1, l2, penalized, ratio, last)
+    _finish(w, cum, order.size, l1, l2, penalized, ratio, last, u, q)
     return loss_sum, norm_sum
 
 
@@ -146,7 +168,7 @@ def sgd_epoch_csr(data, indices, indptr, y, sw, order, K, fit_intercept, loss_fn
     """Per-sample epoch over the rows ``order`` of a CSR matrix."""
     d = (w.size - (K if fit_intercept else 0)) // K
     n_coef = d * K
-    cols, vals, last, raw, dl, gidx, gval = _buffers(w, K, 1)
+    cols, vals, last, raw, dl, gidx, gval, u, q = _buffers(w, K, 1)
     loss_sum = 0.0
     norm_sum = 0.0
     for k in range(order.size):
@@ -155,8 +177,8 @@ def sgd_epoch_csr(data, indices, indptr, y, sw, order, K, fit_intercept, loss_fn
         loss, norm = _update(indices[a:b], data[a:b], b - a, False, y[i], sw[i], k, K,
                              n_coef, fit_intercept, loss_fn, lp, rule, hp, w, state, lrs,
                              t0, l1, l2, penalized, step, ratio, last, cum, max_norm, raw,
-                             dl, gidx, gval)
+                             dl, gidx, gval, u, q)
         loss_sum += loss
         norm_sum += norm
-    _finish(w, cum, order.size, l1, l2, penalized, ratio, last)
+    _finish(w, cum, order.size, l1, l2, penalized, ratio, last, u, q)
     return loss_sum, norm_sum
