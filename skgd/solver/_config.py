@@ -78,6 +78,9 @@ class SolverState:
     no_improvement: int = 0
     history: list[dict[str, Any]] = field(default_factory=list)
     lazy_ratio: np.ndarray | None = None
+    #: loss of the initial parameters (on up to 1,000 rows): the scale against which an
+    #: exploding loss is detected
+    ref_loss: float | None = None
 
 
 @dataclass

@@ -38,7 +38,10 @@ def init_state(objective: Objective, config: SolverConfig, random_state=None,
     w = objective.init_params(rng) if w0 is None else np.array(w0, dtype=objective.dtype)
     w = np.ascontiguousarray(w, dtype=objective.dtype)
     opt_state = config.optimizer.init_state(w.size, w.dtype)
-    return SolverState(w=w, opt_state=opt_state, rng=rng)
+    rows = np.arange(min(objective.n_samples, 1000))
+    with np.errstate(all="ignore"):
+        ref = float(objective.value(w, rows)) if rows.size else None
+    return SolverState(w=w, opt_state=opt_state, rng=rng, ref_loss=ref)
 
 
 def minimize(
@@ -158,14 +161,13 @@ def _run_epochs(objective, cfg: SolverConfig, state: SolverState, validation, ca
 
 
 def _exploded(loss: float, state: SolverState) -> bool:
-    """Non-finite loss or weights, or a loss 1e4 times the first epoch's: once the step
-    is too large the iterates grow geometrically, long before they overflow, while a
-    sane run rarely climbs far above its first epoch's loss."""
+    """Non-finite loss or weights, or a loss 1e4 times that of the initial parameters:
+    once the step is too large the iterates grow geometrically (or, for the log-loss,
+    linearly) long before they overflow, while a sane run stays below its start."""
     if not (np.isfinite(loss) and np.all(np.isfinite(state.w))):
         return True
-    first = next((h["train_loss"] for h in state.history if np.isfinite(h["train_loss"])),
-                 None)
-    return first is not None and loss > 1e4 * (abs(first) + 1e-12)
+    ref = state.ref_loss
+    return ref is not None and ref > 0 and np.isfinite(ref) and loss > 1e4 * ref
 
 
 def _enet(cfg: SolverConfig) -> tuple[float, float]:
