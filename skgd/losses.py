@@ -19,7 +19,7 @@ import math
 from typing import ClassVar
 
 import numpy as np
-from numba import carray, cfunc, types
+from numba import carray, cfunc, njit, types
 from scipy.special import expit, logsumexp
 
 from .solver._registry import Registry
@@ -185,6 +185,49 @@ def _log_loss(y, raw, K, out, params):
     return loss
 
 
+@njit(cache=True)
+def _log_loss_grad(y, raw):
+    """Fused binary cross-entropy and its gradient: one pass, one exp per entry."""
+    n, K = raw.shape
+    loss = np.zeros(n)
+    grad = np.empty((n, K))
+    for i in range(n):
+        for k in range(K):
+            z = raw[i, k]
+            if z > 0:
+                e = math.exp(-z)
+                loss[i] += z + math.log1p(e) - y[i, k] * z
+                grad[i, k] = 1.0 / (1.0 + e) - y[i, k]
+            else:
+                e = math.exp(z)
+                loss[i] += math.log1p(e) - y[i, k] * z
+                grad[i, k] = e / (1.0 + e) - y[i, k]
+    return loss, grad
+
+
+@njit(cache=True)
+def _softmax_xent_grad(y, raw):
+    """Fused softmax cross-entropy and its gradient (max-shifted log-sum-exp)."""
+    n, K = raw.shape
+    loss = np.empty(n)
+    grad = np.empty((n, K))
+    for i in range(n):
+        m = raw[i, 0]
+        for k in range(1, K):
+            m = max(m, raw[i, k])
+        s = 0.0
+        for k in range(K):
+            e = math.exp(raw[i, k] - m)
+            grad[i, k] = e
+            s += e
+        for k in range(K):
+            grad[i, k] /= s
+        c = y[i]
+        grad[i, c] -= 1.0
+        loss[i] = m + math.log(s) - raw[i, c]
+    return loss, grad
+
+
 @LOSSES.register
 class LogLoss(Loss):
     r"""Binary cross-entropy of a logit :math:`z`:
@@ -194,8 +237,8 @@ class LogLoss(Loss):
     kernel = compile_loss_kernel(_log_loss)
 
     def loss_gradient(self, y, raw):
-        loss = np.logaddexp(0.0, raw) - y * raw
-        return loss.sum(axis=1), expit(raw) - y
+        return _log_loss_grad(np.ascontiguousarray(y, dtype=np.float64),
+                              np.ascontiguousarray(raw, dtype=np.float64))
 
     def hessp(self, y, raw, v):
         p = expit(raw)
@@ -228,12 +271,8 @@ class Multinomial(Loss):
     kernel = compile_loss_kernel(_multinomial)
 
     def loss_gradient(self, y, raw):
-        lse = logsumexp(raw, axis=1)
-        rows = np.arange(raw.shape[0])
-        grad = np.exp(raw - lse[:, None])
-        loss = lse - raw[rows, y]
-        grad[rows, y] -= 1.0
-        return loss, grad
+        return _softmax_xent_grad(np.ascontiguousarray(y, dtype=np.int64),
+                                  np.ascontiguousarray(raw, dtype=np.float64))
 
     def dloss(self, p: float) -> float:
         # the two-class case: a softmax over (0, p) is a sigmoid of p

@@ -43,8 +43,9 @@ def load_movielens(variant: str = "100k", data_home=None,
         ``data`` (int64, shape (100000, 2): user id, item id), ``target`` (ratings,
         float64), ``timestamp``; ``folds``: the canonical five splits
         ``[(X_train, y_train, X_test, y_test), ...]`` from ``u1.base/u1.test`` ...
-        ``u5``; ``splits``: the same by name, plus ``ua`` and ``ub``; ``users``
-        (``user_id``, ``age``, ``gender``, ``occupation``, ``zip_code``); ``items``
+        ``u5``; ``splits``: the same by name, plus ``ua`` and ``ub``;
+        ``user_info`` (``user_id``, ``age``, ``gender``, ``occupation``,
+        ``zip_code``); ``item_info`` (not ``items``, the dict method of a Bunch)
         (``item_id``, ``title``, ``release_date``, ``genres`` of shape (n_items, 19),
         ``genre_names``).
 
@@ -76,8 +77,8 @@ def load_movielens(variant: str = "100k", data_home=None,
             splits[name] = (tr[0], tr[1], te[0], te[1])
     return Bunch(data=data[0], target=data[1], timestamp=data[2],
                  folds=[splits[n] for n in FOLDS if n in splits], splits=splits,
-                 users=_read_users(folder / "u.user"),
-                 items=_read_items(folder / "u.item", folder / "u.genre"),
+                 user_info=_read_users(folder / "u.user"),
+                 item_info=_read_items(folder / "u.item", folder / "u.genre"),
                  DESCR=f"MovieLens-{variant} (GroupLens), read from {folder}")
 
 

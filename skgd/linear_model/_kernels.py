@@ -6,9 +6,12 @@ non-zero features plus the intercepts.
 
 Updates are row-wise ("lazy"): a coefficient's optimizer state and penalty advance
 only in the updates where its feature is non-zero. The L2 shrinkage of the updates a
-coordinate missed is applied in one step, with the summed learning rates, when it is
-next touched and at the end of the epoch. Dense rows follow the same rule -- a zero
-entry is an absent feature -- so dense and CSR input give the same model.
+coordinate missed is applied in one step, with the summed learning rates scaled by the
+coordinate's last effective step, when it is next touched and at the end of the epoch.
+Dense rows follow the same rule -- a zero entry is an absent feature -- so dense and
+CSR input give the same model. The penalised coordinates are the coefficients
+``[0, n_coef)``; a full row touches all of them, which the kernel records once
+(``marks[0]``) instead of per coordinate.
 
 The L1 part uses the cumulative penalty of Tsuruoka, Tsujii & Ananiadou (2009), the
 per-sample form of the proximal step that scikit-learn's SGD uses too: each weight owes
@@ -22,6 +25,10 @@ import numpy as np
 from numba import njit
 
 from ..solver._rules import ptr
+
+# reassociation lets LLVM vectorise the dot products; NaN/inf semantics are kept so
+# that divergence is still detected
+FAST = {"reassoc", "contract", "nsz"}
 
 
 @njit(inline="always")
@@ -38,33 +45,84 @@ def _pay_l1(w, u, q):
 @njit(inline="always")
 def _penalize(w, i, eta, l1, l2, u, q):
     """Shrink coordinate ``i`` by the L2 part of step ``eta`` and settle its L1 debt."""
-    wi = w[i] / (1.0 + eta * l2) if l2 != 0.0 else w[i]
+    wi = w[i] / (1.0 + eta * l2)
     if l1 != 0.0:
         u[i] += eta * l1
         wi, q[i] = _pay_l1(wi, u[i], q[i])
     w[i] = wi
 
 
+@njit(cache=True, fastmath=FAST)
+def _penalize_dense(w, step, n_pen, l1, l2, u, q):
+    """Penalty step of every coefficient after a full row (branch hoisted: the
+    L2-only loop vectorises)."""
+    if l1 == 0.0:
+        for i in range(n_pen):
+            w[i] = w[i] / (1.0 + step[i] * l2)
+    else:
+        for i in range(n_pen):
+            _penalize(w, i, step[i], l1, l2, u, q)
+
+
+@njit(cache=True, fastmath=FAST)
+def _raw(cols, vals, nnz, contiguous, K, n_coef, fit_intercept, w, raw):
+    """Raw outputs ``x^T W + b`` into ``raw``; returns ``||x||^2``. A ``contiguous``
+    row (all features) reads ``w`` directly instead of through ``cols``."""
+    xsq = 0.0
+    if K == 1:
+        p = w[n_coef] if fit_intercept else 0.0
+        if contiguous:
+            for j in range(nnz):
+                x = vals[j]
+                p += x * w[j]
+                xsq += x * x
+        else:
+            for j in range(nnz):
+                x = vals[j]
+                p += x * w[cols[j]]
+                xsq += x * x
+        raw[0] = p
+        return xsq
+    for c in range(K):
+        raw[c] = w[n_coef + c] if fit_intercept else 0.0
+    for j in range(nnz):
+        base = (j if contiguous else cols[j]) * K
+        x = vals[j]
+        xsq += x * x
+        for c in range(K):
+            raw[c] += x * w[base + c]
+    return xsq
+
+
 @njit(cache=True)
-def _catch_up(w, coords, m, dense, cum, k, l1, l2, penalized, ratio, last, u, q):
-    """Apply the penalty of the updates the coordinates ``coords[:m]`` missed."""
+def _catch_up(w, coords, m, dense, n_pen, cum, lrs, k, l1, l2, step, ratio, last, marks,
+              u, q):
+    """Apply to the coordinates ``coords[:m]`` the penalty of the updates they missed
+    before update ``k``."""
     for j in range(m):
         i = j if dense else coords[j]
-        if penalized[i] and last[i] < k:
-            _penalize(w, i, ratio[i] * (cum[k] - cum[last[i]]), l1, l2, u, q)
+        if i >= n_pen:
+            continue
+        li = max(last[i], marks[0])
+        if li < k:
+            r = ratio[i]
+            if li > 0 and lrs[li - 1] > 0:
+                r = step[i] / lrs[li - 1]
+            _penalize(w, i, r * (cum[k] - cum[li]), l1, l2, u, q)
+            last[i] = k
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FAST)
 def _update(cols, vals, nnz, all_dense, yi, si, k, K, n_coef, fit_intercept, loss_fn, lp,
-            rule, hp, w, state, lrs, t0, l1, l2, penalized, step, ratio, last, cum,
-            max_norm, raw, dl, gidx, gval, u, q):
+            rule, hp, w, state, lrs, t0, l1, l2, step, ratio, last, marks, cum, max_norm,
+            raw, dl, gidx, gval, u, q):
     """One per-sample update; returns (weighted loss, gradient norm)."""
     n = w.size
-    # gather the touched coordinates: K per non-zero feature, then the intercepts
-    m = 0
-    if all_dense:
-        m = n
-    else:
+    # touched coordinates: K per non-zero feature, then the intercepts (all of them,
+    # contiguously, for a full row: the rule then needs no index list)
+    m = n
+    if not all_dense:
+        m = 0
         for j in range(nnz):
             base = cols[j] * K
             for c in range(K):
@@ -74,71 +132,80 @@ def _update(cols, vals, nnz, all_dense, yi, si, k, K, n_coef, fit_intercept, los
             for c in range(K):
                 gidx[m] = n_coef + c
                 m += 1
-    if l1 != 0.0 or l2 != 0.0:
-        _catch_up(w, gidx, m, all_dense, cum, k, l1, l2, penalized, ratio, last, u, q)
-    for c in range(K):
-        raw[c] = w[n_coef + c] if fit_intercept else 0.0
-    for j in range(nnz):
-        base = cols[j] * K
-        x = vals[j]
-        for c in range(K):
-            raw[c] += x * w[base + c]
+    penalty = l1 != 0.0 or l2 != 0.0
+    if penalty and (marks[1] or not all_dense):
+        _catch_up(w, gidx, m, all_dense, n_coef, cum, lrs, k, l1, l2, step, ratio, last,
+                  marks, u, q)
+    xsq = _raw(cols, vals, nnz, all_dense, K, n_coef, fit_intercept, w, raw)
     loss = loss_fn(yi, ptr(raw), K, ptr(dl), ptr(lp))
-    m = 0
-    sq = 0.0
-    for j in range(nnz):
-        x = vals[j]
+    # the gradient is the outer product si [x, 1] dl^T: its norm needs no extra pass
+    dsq = 0.0
+    for c in range(K):
+        dl[c] *= si
+        dsq += dl[c] * dl[c]
+    norm = np.sqrt(dsq * (xsq + (1.0 if fit_intercept else 0.0)))
+    if max_norm > 0.0 and norm > max_norm:
         for c in range(K):
-            g = si * dl[c] * x
-            gval[m] = g
-            sq += g * g
-            m += 1
+            dl[c] *= max_norm / norm
+    m = 0
+    if K == 1:
+        d0 = dl[0]
+        for j in range(nnz):
+            gval[j] = d0 * vals[j]
+        m = nnz
+    else:
+        for j in range(nnz):
+            x = vals[j]
+            for c in range(K):
+                gval[m] = dl[c] * x
+                m += 1
     if fit_intercept:
         for c in range(K):
-            g = si * dl[c]
-            gval[m] = g
-            sq += g * g
+            gval[m] = dl[c]
             m += 1
-    norm = np.sqrt(sq)
-    if max_norm > 0.0 and norm > max_norm:
-        scale = max_norm / norm
-        for j in range(m):
-            gval[j] *= scale
-    lr = lrs[k]
-    rule(ptr(w), ptr(gval), ptr(gidx), m, 1 if all_dense else 0, ptr(state), n, ptr(hp), lr,
-         float(t0 + k + 1), ptr(step))
-    if l1 != 0.0 or l2 != 0.0:
-        for j in range(m):
-            i = j if all_dense else gidx[j]
-            if penalized[i]:
-                _penalize(w, i, step[i], l1, l2, u, q)
-                ratio[i] = step[i] / lr if lr > 0 else 1.0
-                last[i] = k + 1
+    rule(ptr(w), ptr(gval), ptr(gidx), m, 1 if all_dense else 0, ptr(state), n, ptr(hp),
+         lrs[k], float(t0 + k + 1), ptr(step))
+    if penalty:
+        if all_dense:
+            _penalize_dense(w, step, n_coef, l1, l2, u, q)
+            marks[0] = k + 1
+        else:
+            marks[1] = 1
+            for j in range(m):
+                i = gidx[j]
+                if i < n_coef:
+                    _penalize(w, i, step[i], l1, l2, u, q)
+                    last[i] = k + 1
     return si * loss, norm
 
 
 @njit(cache=True)
-def _finish(w, cum, k, l1, l2, penalized, ratio, last, u, q):
-    """End of epoch: catch up every penalised coordinate."""
+def _finish(w, n_coef, cum, lrs, k, l1, l2, step, ratio, last, marks, u, q):
+    """End of epoch: remember each coefficient's step ratio, catch up every one."""
+    for i in range(n_coef):
+        li = max(last[i], marks[0])
+        if li > 0 and lrs[li - 1] > 0:
+            ratio[i] = step[i] / lrs[li - 1]
     if l1 != 0.0 or l2 != 0.0:
-        _catch_up(w, w[:0].astype(np.int64), w.size, True, cum, k, l1, l2, penalized, ratio,
-                  last, u, q)
+        _catch_up(w, last, n_coef, True, n_coef, cum, lrs, k, l1, l2, step, ratio, last,
+                  marks, u, q)
 
 
 @njit(cache=True)
 def _buffers(w, K, d):
     return (np.empty(d, np.int64), np.empty(d, w.dtype), np.zeros(w.size, np.int64),
             np.empty(K), np.empty(K), np.empty(w.size, np.int64), np.empty(w.size, w.dtype),
-            np.zeros(w.size), np.zeros(w.size))
+            np.zeros(w.size), np.zeros(w.size), np.zeros(2, np.int64))
 
 
 @njit(cache=True)
 def sgd_epoch_dense(X, y, sw, order, K, fit_intercept, loss_fn, lp, rule, hp, w, state,
-                    lrs, t0, l1, l2, penalized, step, ratio, cum, max_norm):
+                    lrs, t0, l1, l2, step, ratio, cum, max_norm):
     """Per-sample epoch over the rows ``order`` of a dense C-ordered ``X``."""
     d = X.shape[1]
     n_coef = d * K
-    cols, vals, last, raw, dl, gidx, gval, u, q = _buffers(w, K, d)
+    cols, vals, last, raw, dl, gidx, gval, u, q, marks = _buffers(w, K, d)
+    all_cols = np.arange(d)
     loss_sum = 0.0
     norm_sum = 0.0
     for k in range(order.size):
@@ -146,39 +213,48 @@ def sgd_epoch_dense(X, y, sw, order, K, fit_intercept, loss_fn, lp, rule, hp, w,
         row = X[i]
         nnz = 0
         for j in range(d):
-            if row[j] != 0:
-                cols[nnz] = j
-                vals[nnz] = row[j]
-                nnz += 1
-        # a full row touches every coordinate: the rule runs over them contiguously
-        loss, norm = _update(cols, vals, nnz, nnz == d, y[i], sw[i], k, K, n_coef,
-                             fit_intercept, loss_fn, lp, rule, hp, w, state, lrs, t0, l1, l2,
-                             penalized, step, ratio, last, cum, max_norm, raw, dl, gidx, gval,
-                             u, q)
+            nnz += row[j] != 0
+        if nnz == d:
+            loss, norm = _update(all_cols, row, d, True, y[i], sw[i], k, K, n_coef,
+                                 fit_intercept, loss_fn, lp, rule, hp, w, state, lrs, t0, l1,
+                                 l2, step, ratio, last, marks, cum, max_norm, raw, dl, gidx,
+                                 gval, u, q)
+        else:
+            nnz = 0
+            for j in range(d):
+                if row[j] != 0:
+                    cols[nnz] = j
+                    vals[nnz] = row[j]
+                    nnz += 1
+            loss, norm = _update(cols, vals, nnz, False, y[i], sw[i], k, K, n_coef,
+                                 fit_intercept, loss_fn, lp, rule, hp, w, state, lrs, t0, l1,
+                                 l2, step, ratio, last, marks, cum, max_norm, raw, dl, gidx,
+                                 gval, u, q)
         loss_sum += loss
         norm_sum += norm
-    _finish(w, cum, order.size, l1, l2, penalized, ratio, last, u, q)
+    _finish(w, n_coef, cum, lrs, order.size, l1, l2, step, ratio, last, marks, u, q)
     return loss_sum, norm_sum
 
 
 @njit(cache=True)
 def sgd_epoch_csr(data, indices, indptr, y, sw, order, K, fit_intercept, loss_fn, lp,
-                  rule, hp, w, state, lrs, t0, l1, l2, penalized, step, ratio, cum,
-                  max_norm):
+                  rule, hp, w, state, lrs, t0, l1, l2, step, ratio, cum, max_norm):
     """Per-sample epoch over the rows ``order`` of a CSR matrix."""
     d = (w.size - (K if fit_intercept else 0)) // K
     n_coef = d * K
-    cols, vals, last, raw, dl, gidx, gval, u, q = _buffers(w, K, 1)
+    cols, vals, last, raw, dl, gidx, gval, u, q, marks = _buffers(w, K, 1)
     loss_sum = 0.0
     norm_sum = 0.0
     for k in range(order.size):
         i = order[k]
         a, b = indptr[i], indptr[i + 1]
-        loss, norm = _update(indices[a:b], data[a:b], b - a, False, y[i], sw[i], k, K,
+        # with sorted indices a row of d entries is a full row: take the same code path
+        # as a full dense row, so that dense and CSR input give bit-identical models
+        loss, norm = _update(indices[a:b], data[a:b], b - a, b - a == d, y[i], sw[i], k, K,
                              n_coef, fit_intercept, loss_fn, lp, rule, hp, w, state, lrs,
-                             t0, l1, l2, penalized, step, ratio, last, cum, max_norm, raw,
-                             dl, gidx, gval, u, q)
+                             t0, l1, l2, step, ratio, last, marks, cum, max_norm, raw, dl,
+                             gidx, gval, u, q)
         loss_sum += loss
         norm_sum += norm
-    _finish(w, cum, order.size, l1, l2, penalized, ratio, last, u, q)
+    _finish(w, n_coef, cum, lrs, order.size, l1, l2, step, ratio, last, marks, u, q)
     return loss_sum, norm_sum

@@ -29,9 +29,12 @@ class LogisticRegression(ClassifierMixin, BaseLinearGD):
     never penalised. With unit weights and ``penalty="l2"`` the optimum is that of
     scikit-learn's ``LogisticRegression(C=1/(n_samples * alpha))``.
 
-    The defaults follow scikit-learn's ``SGDClassifier(loss="log_loss")``: per-sample
-    SGD with Bottou's ``optimal`` schedule, which is fast on large and sparse data; use
-    ``solver="lbfgs"`` or ``"newton"`` for the exact optimum.
+    The default solver is full-batch L-BFGS, which reaches the exact optimum fast on
+    data that fits in memory and needs no step size. For scikit-learn's
+    ``SGDClassifier(loss="log_loss")`` use ``solver="sgd", batch_size=1,
+    learning_rate="optimal"`` (a compiled per-sample kernel, fast on large and sparse
+    data); every other optimizer, schedule and batch size of the solver is available,
+    and ``penalty="l1"`` needs one of those first-order solvers.
 
     Parameters
     ----------
@@ -43,9 +46,11 @@ class LogisticRegression(ClassifierMixin, BaseLinearGD):
     max_iter, tol, n_iter_no_change, early_stopping, validation_fraction, shuffle,
     random_state, warm_start, verbose, max_grad_norm, divergence
         The shared solver vocabulary; see :class:`skgd.linear_model.LinearRegression`.
-        Defaults: ``solver="sgd"``, ``learning_rate="optimal"``, ``batch_size=1``,
-        ``penalty="l2"``, ``alpha=1e-4``, ``max_iter=1000``, ``tol=1e-3``. Early stopping
-        monitors the validation accuracy.
+        Defaults: ``solver="lbfgs"`` (``batch_size`` and the schedule then do not
+        apply), ``learning_rate="constant"``, ``learning_rate_init=0.01``,
+        ``batch_size=1``, ``penalty="l2"``, ``alpha=1e-4``, ``max_iter=1000``,
+        ``tol=1e-4`` (for L-BFGS: stop when the largest gradient entry is below ``tol``).
+        Early stopping monitors the validation accuracy.
 
     Attributes
     ----------
@@ -63,9 +68,9 @@ class LogisticRegression(ClassifierMixin, BaseLinearGD):
     _multi_output = False
     _y_numeric = False
 
-    def __init__(self, *, fit_intercept=True, class_weight=None, solver="sgd",
-                 learning_rate="optimal", learning_rate_init=0.01, batch_size=1,
-                 penalty="l2", alpha=1e-4, l1_ratio=0.15, max_iter=1000, tol=1e-3,
+    def __init__(self, *, fit_intercept=True, class_weight=None, solver="lbfgs",
+                 learning_rate="constant", learning_rate_init=0.01, batch_size=1,
+                 penalty="l2", alpha=1e-4, l1_ratio=0.15, max_iter=1000, tol=1e-4,
                  n_iter_no_change=5, early_stopping=False, validation_fraction=0.1,
                  shuffle=True, random_state=None, warm_start=False, verbose=0,
                  max_grad_norm=None, divergence="raise"):

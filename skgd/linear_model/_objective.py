@@ -147,8 +147,7 @@ class LinearObjective(Objective):
         cum = np.concatenate(([0.0], np.cumsum(ctx.lrs)))
         args = (self.y_flat, self.sw, order.astype(np.int64), self.K, self.fit_intercept,
                 self.loss.kernel, self.loss.params(), ctx.rule, ctx.hp, w, opt_state,
-                ctx.lrs, ctx.t0, ctx.l1, ctx.l2, ctx.penalized, ctx.step, ctx.ratio, cum,
-                ctx.max_grad_norm)
+                ctx.lrs, ctx.t0, ctx.l1, ctx.l2, ctx.step, ctx.ratio, cum, ctx.max_grad_norm)
         if self.sparse:
             X = self.X
             loss, norm = sgd_epoch_csr(X.data, X.indices.astype(np.int64, copy=False),

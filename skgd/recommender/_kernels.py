@@ -238,7 +238,7 @@ def _fill_group(codes, i, rows, nrows, swap_fields, item_table, pos_indptr, pos_
             rows[r, f] = codes[i, f]
         j = pos
         for _ in range(32):
-            j = np.random.randint(0, n_items)
+            j = np.random.randint(0, n_items)  # noqa: NPY002 (numba's generator)
             if j != pos and not (u >= 0 and _contains(pos_items, pos_indptr[u],
                                                       pos_indptr[u + 1], j)):
                 break
@@ -267,7 +267,7 @@ def sample_epoch(codes, y, sw, order, k, loss_code, n_neg, alpha, alpha_b, mu0, 
     contiguous block (``dense=1`` with pointers offset to the row; the state of slot
     ``s`` of coordinate ``i`` stays at ``state[s * n + i]``).
     """
-    np.random.seed(seed)
+    np.random.seed(seed)  # noqa: NPY002 (seeds numba's own generator)
     F = codes.shape[1]
     nrows = 1 if loss_code == SQUARED else 1 + n_neg
     rows, S, pred, dl, slot_f, slot_x, slot_g, gidx, gval = _scratch(w, F, k, nrows)
@@ -389,7 +389,7 @@ def batch_grad(codes, y, sw, idx, k, loss_code, n_neg, alpha, alpha_b, mu0, mu_o
     ``acc`` (zeros) and ``mark`` (-1) are scratch of ``w``'s length, restored on return.
     Returns ``(loss_sum, coords, grad_sum)``.
     """
-    np.random.seed(seed)
+    np.random.seed(seed)  # noqa: NPY002 (seeds numba's own generator)
     F = codes.shape[1]
     nrows = 1 if loss_code == SQUARED else 1 + n_neg
     rows, S, pred, dl, slot_f, slot_x, slot_g, gidx, gval = _scratch(acc, F, k, nrows)

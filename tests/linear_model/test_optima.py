@@ -92,7 +92,8 @@ def test_per_sample_l1_on_sparse_data_gives_zeros():
     full = LogisticRegression(penalty="l1", alpha=0.01, solver="sgd", batch_size="full",
                               learning_rate="constant", learning_rate_init=0.5, max_iter=2000,
                               tol=None).fit(X, y)
-    model = LogisticRegression(penalty="l1", alpha=0.01, random_state=0).fit(sp.csr_matrix(X), y)
+    model = LogisticRegression(penalty="l1", alpha=0.01, solver="sgd", learning_rate="optimal",
+                               random_state=0).fit(sp.csr_matrix(X), y)
     # per-sample SGD with the cumulative L1 penalty finds (nearly) the same support
     assert np.count_nonzero(model.coef_ == 0) >= np.count_nonzero(full.coef_ == 0) - 3
     assert model.score(X, y) > 0.85

@@ -2,22 +2,32 @@
 
 import math
 
+from numba import njit
+
 from .._rules import compile_rule, views
 from ._base import OPTIMIZERS, Optimizer
+
+
+@njit(inline="always")
+def _adadelta_coord(W, S, ST, n, i, g, lr, rho, eps):
+    S[i] = rho * S[i] + (1 - rho) * g * g
+    scale = math.sqrt(S[n + i] + eps) / math.sqrt(S[i] + eps)
+    d = scale * g
+    S[n + i] = rho * S[n + i] + (1 - rho) * d * d
+    W[i] -= lr * d
+    ST[i] = lr * scale
 
 
 def _adadelta(w, g, idx, nnz, dense, state, n, hp, lr, t, step):
     W, G, I, S, H, ST = views(w, g, idx, nnz, state, n, 2, hp, 2, step)
     rho, eps = H[0], H[1]
-    for j in range(nnz):
-        i = j if dense else I[j]
-        gi = G[j]
-        S[i] = rho * S[i] + (1 - rho) * gi * gi
-        scale = math.sqrt(S[n + i] + eps) / math.sqrt(S[i] + eps)
-        d = scale * gi
-        S[n + i] = rho * S[n + i] + (1 - rho) * d * d
-        W[i] -= lr * d
-        ST[i] = lr * scale
+    # two loops rather than one with a per-coordinate branch: the dense one vectorises
+    if dense:
+        for i in range(nnz):
+            _adadelta_coord(W, S, ST, n, i, G[i], lr, rho, eps)
+    else:
+        for j in range(nnz):
+            _adadelta_coord(W, S, ST, n, I[j], G[j], lr, rho, eps)
 
 
 @OPTIMIZERS.register

@@ -2,19 +2,30 @@
 
 import math
 
+from numba import njit
+
 from .._rules import compile_rule, views
 from ._base import OPTIMIZERS, Optimizer
+
+
+@njit(inline="always")
+def _adagrad_coord(W, S, ST, n, i, g, lr, eps):
+    S[i] += g * g
+    eta = lr / (math.sqrt(S[i]) + eps)
+    W[i] -= eta * g
+    ST[i] = eta
 
 
 def _adagrad(w, g, idx, nnz, dense, state, n, hp, lr, t, step):
     W, G, I, S, H, ST = views(w, g, idx, nnz, state, n, 1, hp, 1, step)
     eps = H[0]
-    for j in range(nnz):
-        i = j if dense else I[j]
-        S[i] += G[j] * G[j]
-        eta = lr / (math.sqrt(S[i]) + eps)
-        W[i] -= eta * G[j]
-        ST[i] = eta
+    # two loops rather than one with a per-coordinate branch: the dense one vectorises
+    if dense:
+        for i in range(nnz):
+            _adagrad_coord(W, S, ST, n, i, G[i], lr, eps)
+    else:
+        for j in range(nnz):
+            _adagrad_coord(W, S, ST, n, I[j], G[j], lr, eps)
 
 
 @OPTIMIZERS.register

@@ -3,9 +3,19 @@
 import math
 
 import numpy as np
+from numba import njit
 
 from .._rules import compile_rule, views
 from ._base import OPTIMIZERS, Optimizer
+
+
+@njit(inline="always")
+def _adam_coord(W, S, ST, n, i, g, lr, b1, b2, eps, decoupled, c1, c2):
+    S[i] = b1 * S[i] + (1 - b1) * g
+    S[n + i] = b2 * S[n + i] + (1 - b2) * g * g
+    eta = lr / (math.sqrt(S[n + i] / c2) + eps)
+    W[i] -= eta * S[i] / c1
+    ST[i] = lr if decoupled else eta
 
 
 def _adam(w, g, idx, nnz, dense, state, n, hp, lr, t, step):
@@ -14,14 +24,13 @@ def _adam(w, g, idx, nnz, dense, state, n, hp, lr, t, step):
     # bias corrections of the zero-initialised moments (Kingma & Ba, Algorithm 1)
     c1 = 1.0 - b1**t
     c2 = 1.0 - b2**t
-    for j in range(nnz):
-        i = j if dense else I[j]
-        gi = G[j]
-        S[i] = b1 * S[i] + (1 - b1) * gi
-        S[n + i] = b2 * S[n + i] + (1 - b2) * gi * gi
-        eta = lr / (math.sqrt(S[n + i] / c2) + eps)
-        W[i] -= eta * S[i] / c1
-        ST[i] = lr if decoupled else eta
+    # two loops rather than one with a per-coordinate branch: the dense one vectorises
+    if dense:
+        for i in range(nnz):
+            _adam_coord(W, S, ST, n, i, G[i], lr, b1, b2, eps, decoupled, c1, c2)
+    else:
+        for j in range(nnz):
+            _adam_coord(W, S, ST, n, I[j], G[j], lr, b1, b2, eps, decoupled, c1, c2)
 
 
 class _AdamBase(Optimizer):

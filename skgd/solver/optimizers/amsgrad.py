@@ -2,8 +2,21 @@
 
 import math
 
+from numba import njit
+
 from .._rules import compile_rule, views
 from ._base import OPTIMIZERS, Optimizer
+
+
+@njit(inline="always")
+def _amsgrad_coord(W, S, ST, n, i, g, lr, b1, b2, eps, c1, c2):
+    S[i] = b1 * S[i] + (1 - b1) * g
+    S[n + i] = b2 * S[n + i] + (1 - b2) * g * g
+    # the running maximum keeps the effective step non-increasing
+    S[2 * n + i] = max(S[2 * n + i], S[n + i])
+    eta = lr / (math.sqrt(S[2 * n + i] / c2) + eps)
+    W[i] -= eta * S[i] / c1
+    ST[i] = eta
 
 
 def _amsgrad(w, g, idx, nnz, dense, state, n, hp, lr, t, step):
@@ -11,17 +24,13 @@ def _amsgrad(w, g, idx, nnz, dense, state, n, hp, lr, t, step):
     b1, b2, eps = H[0], H[1], H[2]
     c1 = 1.0 - b1**t
     c2 = 1.0 - b2**t
-    for j in range(nnz):
-        i = j if dense else I[j]
-        gi = G[j]
-        S[i] = b1 * S[i] + (1 - b1) * gi
-        S[n + i] = b2 * S[n + i] + (1 - b2) * gi * gi
-        # the running maximum keeps the effective step non-increasing
-        if S[n + i] > S[2 * n + i]:
-            S[2 * n + i] = S[n + i]
-        eta = lr / (math.sqrt(S[2 * n + i] / c2) + eps)
-        W[i] -= eta * S[i] / c1
-        ST[i] = eta
+    # two loops rather than one with a per-coordinate branch: the dense one vectorises
+    if dense:
+        for i in range(nnz):
+            _amsgrad_coord(W, S, ST, n, i, G[i], lr, b1, b2, eps, c1, c2)
+    else:
+        for j in range(nnz):
+            _amsgrad_coord(W, S, ST, n, I[j], G[j], lr, b1, b2, eps, c1, c2)
 
 
 @OPTIMIZERS.register

@@ -2,8 +2,21 @@
 
 import math
 
+from numba import njit
+
 from .._rules import compile_rule, views
 from ._base import OPTIMIZERS, Optimizer
+
+
+@njit(inline="always")
+def _nadam_coord(W, S, ST, n, i, g, lr, b1, b2, eps, c1, c1_next, c2):
+    S[i] = b1 * S[i] + (1 - b1) * g
+    S[n + i] = b2 * S[n + i] + (1 - b2) * g * g
+    # Nesterov look-ahead: the next step's momentum plus the current gradient
+    m_hat = b1 * S[i] / c1_next + (1 - b1) * g / c1
+    eta = lr / (math.sqrt(S[n + i] / c2) + eps)
+    W[i] -= eta * m_hat
+    ST[i] = eta
 
 
 def _nadam(w, g, idx, nnz, dense, state, n, hp, lr, t, step):
@@ -12,16 +25,13 @@ def _nadam(w, g, idx, nnz, dense, state, n, hp, lr, t, step):
     c1 = 1.0 - b1**t
     c1_next = 1.0 - b1 ** (t + 1)
     c2 = 1.0 - b2**t
-    for j in range(nnz):
-        i = j if dense else I[j]
-        gi = G[j]
-        S[i] = b1 * S[i] + (1 - b1) * gi
-        S[n + i] = b2 * S[n + i] + (1 - b2) * gi * gi
-        # Nesterov look-ahead: the next step's momentum plus the current gradient
-        m_hat = b1 * S[i] / c1_next + (1 - b1) * gi / c1
-        eta = lr / (math.sqrt(S[n + i] / c2) + eps)
-        W[i] -= eta * m_hat
-        ST[i] = eta
+    # two loops rather than one with a per-coordinate branch: the dense one vectorises
+    if dense:
+        for i in range(nnz):
+            _nadam_coord(W, S, ST, n, i, G[i], lr, b1, b2, eps, c1, c1_next, c2)
+    else:
+        for j in range(nnz):
+            _nadam_coord(W, S, ST, n, I[j], G[j], lr, b1, b2, eps, c1, c1_next, c2)
 
 
 @OPTIMIZERS.register

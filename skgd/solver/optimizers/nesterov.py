@@ -1,17 +1,28 @@
 """Nesterov accelerated gradient."""
 
+from numba import njit
+
 from .._rules import compile_rule, views
 from ._base import OPTIMIZERS, Optimizer
+
+
+@njit(inline="always")
+def _nesterov_coord(W, S, ST, n, i, g, lr, mu):
+    S[i] = mu * S[i] + g
+    W[i] -= lr * (g + mu * S[i])
+    ST[i] = lr / (1.0 - mu)
 
 
 def _nesterov(w, g, idx, nnz, dense, state, n, hp, lr, t, step):
     W, G, I, S, H, ST = views(w, g, idx, nnz, state, n, 1, hp, 1, step)
     mu = H[0]
-    for j in range(nnz):
-        i = j if dense else I[j]
-        S[i] = mu * S[i] + G[j]
-        W[i] -= lr * (G[j] + mu * S[i])
-        ST[i] = lr / (1.0 - mu)
+    # two loops rather than one with a per-coordinate branch: the dense one vectorises
+    if dense:
+        for i in range(nnz):
+            _nesterov_coord(W, S, ST, n, i, G[i], lr, mu)
+    else:
+        for j in range(nnz):
+            _nesterov_coord(W, S, ST, n, I[j], G[j], lr, mu)
 
 
 @OPTIMIZERS.register

@@ -1,0 +1,36 @@
+"""Helpers shared by the benchmark scripts: timing, BLAS pinning, tables."""
+
+from __future__ import annotations
+
+import statistics
+import time
+import warnings
+from collections.abc import Callable
+
+from sklearn.exceptions import ConvergenceWarning
+from threadpoolctl import threadpool_limits
+
+
+def timed(fn: Callable, repeats: int = 3, threads: int = 1):
+    """Run ``fn`` ``repeats`` times with BLAS pinned to ``threads``; return
+    (median seconds, result of the last run)."""
+    times, out = [], None
+    for _ in range(repeats):
+        with threadpool_limits(limits=threads), warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            tic = time.perf_counter()
+            out = fn()
+            times.append(time.perf_counter() - tic)
+    return statistics.median(times), out
+
+
+def table(rows: list[dict], columns: list[str]) -> str:
+    """A markdown table of ``rows`` restricted to ``columns``."""
+    def fmt(v):
+        if isinstance(v, float):
+            return f"{v:.4g}"
+        return str(v)
+
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(fmt(r.get(c, "")) for c in columns) + " |" for r in rows]
+    return "\n".join(lines)
