@@ -45,9 +45,13 @@ def clip_(g: np.ndarray, max_norm: float | None) -> float:
 
 
 def minibatch_epoch(objective: Objective, w: np.ndarray, opt_state: np.ndarray, order,
-                    batch_size: int, lrs: np.ndarray, t0: int, cfg, penalized_coords,
+                    batch_size: int, lrs: np.ndarray, t0: int, cfg, penalized_ranges,
                     penalized_mask, step: np.ndarray, rng) -> tuple[float, float]:
-    """Run the epoch's mini-batches; return (mean loss, mean gradient norm)."""
+    """Run the epoch's mini-batches; return (mean loss, mean gradient norm).
+
+    The penalty's proximal step runs over the ``penalized_ranges`` blocks after a dense
+    gradient and over the touched penalised coordinates after a :class:`SparseGrad`.
+    """
     rule = cfg.optimizer.rule(w.dtype)
     hp = cfg.optimizer.hyperparameters()
     n = order.size
@@ -68,7 +72,7 @@ def minibatch_epoch(objective: Objective, w: np.ndarray, opt_state: np.ndarray, 
             grad = np.ascontiguousarray(grad, dtype=w.dtype)
             gnorm_sum += clip_(grad, cfg.max_grad_norm)
             apply_dense(rule, w, grad, opt_state, hp, lr, t, step)
-            coords = penalized_coords
+            coords = penalized_ranges
         cfg.penalty.prox(w, step, cfg.alpha, coords)
         loss_sum += float(loss) * idx.size
         n_batches += 1

@@ -109,6 +109,7 @@ def _run_epochs(objective, cfg: SolverConfig, state: SolverState, validation, ca
                            getattr(objective, "dloss", None))
     mask = objective.layout.mask()
     coords = np.flatnonzero(mask)
+    ranges = objective.layout.penalized_ranges()
     step = np.zeros(state.w.size, dtype=state.w.dtype)
     if state.lazy_ratio is None or state.lazy_ratio.size != state.w.size:
         state.lazy_ratio = np.ones(state.w.size)
@@ -131,7 +132,7 @@ def _run_epochs(objective, cfg: SolverConfig, state: SolverState, validation, ca
             loss, gnorm = objective.sample_epoch(state.w, state.opt_state, order, ctx)
         else:
             loss, gnorm = minibatch_epoch(objective, state.w, state.opt_state, order, bs, lrs,
-                                          state.t, cfg, coords, mask, step, state.rng)
+                                          state.t, cfg, ranges, mask, step, state.rng)
         loss += cfg.penalty.value(state.w, cfg.alpha, coords)
         state.t += steps
         n_run += 1

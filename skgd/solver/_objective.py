@@ -54,6 +54,12 @@ class ParamLayout:
         """All blocks of ``w`` as views."""
         return {name: self.view(w, name) for name in self.shapes}
 
+    def penalized_ranges(self) -> np.ndarray:
+        """The penalised blocks as an ``(r, 2)`` int64 array of ``[start, stop)``."""
+        rows = [(sl.start, sl.stop) for name, sl in self.slices.items()
+                if self.penalized.get(name, True) and sl.stop > sl.start]
+        return np.array(rows, dtype=np.int64).reshape(-1, 2)
+
     def mask(self) -> np.ndarray:
         """Boolean mask of the penalised coordinates."""
         m = np.zeros(self.size, dtype=bool)

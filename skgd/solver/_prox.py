@@ -26,3 +26,17 @@ def prox_coords(w, step, coords, l1, l2):
     for k in range(coords.size):
         i = coords[k]
         w[i] = prox_enet(w[i], step[i], l1, l2)
+
+
+@njit(cache=True)
+def prox_ranges(w, step, ranges, l1, l2):
+    """:func:`prox_enet` over the contiguous blocks ``ranges[r] = (start, stop)``; the
+    L2-only case is a branch-free loop that vectorises."""
+    for r in range(ranges.shape[0]):
+        lo, hi = ranges[r, 0], ranges[r, 1]
+        if l1 == 0.0:
+            for i in range(lo, hi):
+                w[i] = w[i] / (1.0 + step[i] * l2)
+        else:
+            for i in range(lo, hi):
+                w[i] = prox_enet(w[i], step[i], l1, l2)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._component import Component
-from ._prox import prox_coords
+from ._prox import prox_coords, prox_ranges
 from ._registry import Registry
 
 REGULARIZERS: Registry = Registry("penalty")
@@ -44,9 +44,17 @@ class Regularizer(Component):
             grad[coords] += alpha * l2 * w[coords]
 
     def prox(self, w: np.ndarray, step: np.ndarray, alpha: float, coords: np.ndarray) -> None:
-        """In-place proximal step on ``w[coords]`` with per-coordinate ``step``."""
+        """In-place proximal step on ``w[coords]`` with per-coordinate ``step``.
+
+        ``coords`` is an index array, or an ``(r, 2)`` array of ``[start, stop)`` blocks
+        when its second dimension is 2 and it is 2-D (the dense mini-batch path).
+        """
         l1, l2 = self.coefficients()
-        if alpha and (l1 or l2):
+        if not alpha or not (l1 or l2):
+            return
+        if coords.ndim == 2:
+            prox_ranges(w, step, coords, alpha * l1, alpha * l2)
+        else:
             prox_coords(w, step, coords, alpha * l1, alpha * l2)
 
 

@@ -46,3 +46,12 @@ def test_l1_prox_gives_exact_zeros():
 def test_elasticnet_ratio_is_validated():
     with pytest.raises(ValueError, match="l1_ratio"):
         ElasticNet(l1_ratio=1.5).coefficients()
+
+
+@pytest.mark.parametrize("name", REGULARIZERS.names())
+def test_prox_over_blocks_equals_prox_over_indices(name):
+    reg = REGULARIZERS.get(name)()
+    a, b = W.copy(), W.copy()
+    reg.prox(a, STEP, 0.5, np.array([0, 1, 2, 4], dtype=np.int64))
+    reg.prox(b, STEP, 0.5, np.array([[0, 3], [4, 5]], dtype=np.int64))
+    np.testing.assert_array_equal(a, b)
