@@ -56,6 +56,12 @@ class Loss:
         """Per-sample loss ``(n,)`` and :math:`\\partial L/\\partial raw` ``(n, K)``."""
         raise NotImplementedError
 
+    def weighted_loss_gradient(self, y, raw, sw) -> tuple[float, np.ndarray]:
+        r""":math:`\sum_i s_i L_i` and the gradient rows scaled by :math:`s_i`."""
+        loss, grad = self.loss_gradient(y, raw)
+        grad *= sw[:, None]
+        return float(sw @ loss), grad
+
     def hessp(self, y: np.ndarray, raw: np.ndarray, v: np.ndarray) -> np.ndarray:
         """Per-sample Hessian in raw space times ``v`` (both ``(n, K)``)."""
         raise NotImplementedError(f"loss {self.name!r} is not twice differentiable")
@@ -186,28 +192,31 @@ def _log_loss(y, raw, K, out, params):
 
 
 @njit(cache=True)
-def _log_loss_grad(y, raw):
-    """Fused binary cross-entropy and its gradient: one pass, one exp per entry."""
+def _log_loss_grad(y, raw, sw):
+    """Fused binary cross-entropy and its gradient: one pass, one exp per entry.
+    Returns the per-sample losses and the gradient rows scaled by ``sw``."""
     n, K = raw.shape
     loss = np.zeros(n)
     grad = np.empty((n, K))
     for i in range(n):
         for k in range(K):
             z = raw[i, k]
+            # log(1 + e^z) and the sigmoid without overflow for either sign of z
             if z > 0:
                 e = math.exp(-z)
                 loss[i] += z + math.log1p(e) - y[i, k] * z
-                grad[i, k] = 1.0 / (1.0 + e) - y[i, k]
+                grad[i, k] = sw[i] * (1.0 / (1.0 + e) - y[i, k])
             else:
                 e = math.exp(z)
                 loss[i] += math.log1p(e) - y[i, k] * z
-                grad[i, k] = e / (1.0 + e) - y[i, k]
+                grad[i, k] = sw[i] * (e / (1.0 + e) - y[i, k])
     return loss, grad
 
 
 @njit(cache=True)
-def _softmax_xent_grad(y, raw):
-    """Fused softmax cross-entropy and its gradient (max-shifted log-sum-exp)."""
+def _softmax_xent_grad(y, raw, sw):
+    """Fused softmax cross-entropy and its gradient (max-shifted log-sum-exp); the
+    gradient rows are scaled by ``sw``."""
     n, K = raw.shape
     loss = np.empty(n)
     grad = np.empty((n, K))
@@ -224,6 +233,8 @@ def _softmax_xent_grad(y, raw):
             grad[i, k] /= s
         c = y[i]
         grad[i, c] -= 1.0
+        for k in range(K):
+            grad[i, k] *= sw[i]
         loss[i] = m + math.log(s) - raw[i, c]
     return loss, grad
 
@@ -238,7 +249,13 @@ class LogLoss(Loss):
 
     def loss_gradient(self, y, raw):
         return _log_loss_grad(np.ascontiguousarray(y, dtype=np.float64),
-                              np.ascontiguousarray(raw, dtype=np.float64))
+                              np.ascontiguousarray(raw, dtype=np.float64),
+                              np.ones(raw.shape[0]))
+
+    def weighted_loss_gradient(self, y, raw, sw):
+        loss, grad = _log_loss_grad(np.ascontiguousarray(y, dtype=np.float64),
+                                    np.ascontiguousarray(raw, dtype=np.float64), sw)
+        return float(sw @ loss), grad
 
     def hessp(self, y, raw, v):
         p = expit(raw)
@@ -272,7 +289,13 @@ class Multinomial(Loss):
 
     def loss_gradient(self, y, raw):
         return _softmax_xent_grad(np.ascontiguousarray(y, dtype=np.int64),
-                                  np.ascontiguousarray(raw, dtype=np.float64))
+                                  np.ascontiguousarray(raw, dtype=np.float64),
+                                  np.ones(raw.shape[0]))
+
+    def weighted_loss_gradient(self, y, raw, sw):
+        loss, grad = _softmax_xent_grad(np.ascontiguousarray(y, dtype=np.int64),
+                                        np.ascontiguousarray(raw, dtype=np.float64), sw)
+        return float(sw @ loss), grad
 
     def dloss(self, p: float) -> float:
         # the two-class case: a softmax over (0, p) is a sigmoid of p

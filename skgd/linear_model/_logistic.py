@@ -48,7 +48,9 @@ class LogisticRegression(ClassifierMixin, BaseLinearGD):
         The shared solver vocabulary; see :class:`skgd.linear_model.LinearRegression`.
         Defaults: ``solver="lbfgs"`` (``batch_size`` and the schedule then do not
         apply), ``learning_rate="constant"``, ``learning_rate_init=0.01``,
-        ``batch_size=1``, ``penalty="l2"``, ``alpha=1e-4``, ``max_iter=1000``,
+        ``batch_size=1``, ``penalty="l2"``, ``alpha=1e-5`` (scikit-learn's default
+        ``C=1`` means ``alpha = 1/n_samples``, i.e. 1e-5 for 100,000 rows),
+        ``max_iter=1000``,
         ``tol=1e-4`` (for L-BFGS: stop when the largest gradient entry is below ``tol``).
         Early stopping monitors the validation accuracy.
 
@@ -70,7 +72,7 @@ class LogisticRegression(ClassifierMixin, BaseLinearGD):
 
     def __init__(self, *, fit_intercept=True, class_weight=None, solver="lbfgs",
                  learning_rate="constant", learning_rate_init=0.01, batch_size=1,
-                 penalty="l2", alpha=1e-4, l1_ratio=0.15, max_iter=1000, tol=1e-4,
+                 penalty="l2", alpha=1e-5, l1_ratio=0.15, max_iter=1000, tol=1e-4,
                  n_iter_no_change=5, early_stopping=False, validation_fraction=0.1,
                  shuffle=True, random_state=None, warm_start=False, verbose=0,
                  max_grad_norm=None, divergence="raise"):

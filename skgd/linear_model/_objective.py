@@ -63,6 +63,7 @@ class LinearObjective(Objective):
         self.layout = ParamLayout(shapes, penalized={"coef": True, "intercept": False})
         self.coef_init, self.intercept_init = coef_init, intercept_init
         self._cache: tuple | None = None
+        self._sw_mean: np.ndarray | None = None
 
     def dloss(self, p: float) -> float:
         return self.loss.dloss(p)
@@ -113,16 +114,20 @@ class LinearObjective(Objective):
     def value_grad(self, w, idx=None, rng=None):
         X, y, sw = self._rows(idx)
         raw = self.raw(w, X)
-        loss, g = self.loss.loss_gradient(y, raw)
         m = max(X.shape[0], 1)
-        g *= (sw / m)[:, None]
         if idx is None:
+            if self._sw_mean is None:
+                self._sw_mean = self.sw / m
+            swm = self._sw_mean
             self._cache = (w.copy(), raw)
+        else:
+            swm = sw / m
+        loss, g = self.loss.weighted_loss_gradient(y, raw, swm)
         grad = np.empty(self.layout.size, dtype=np.float64)
         self.layout.view(grad, "coef")[...] = X.T @ g.astype(self.dtype, copy=False)
         if self.fit_intercept:
             grad[self.layout.slices["intercept"]] = g.sum(axis=0)
-        return float(sw @ loss) / m, grad
+        return loss, grad
 
     def value(self, w, idx=None):
         X, y, sw = self._rows(idx)

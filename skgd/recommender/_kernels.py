@@ -309,36 +309,40 @@ def sample_epoch(codes, y, sw, order, k, loss_code, n_neg, alpha, alpha_b, mu0, 
     return loss_sum, norm_sum
 
 
-@njit(cache=True, fastmath=FASTMATH)
-def sgd_pair_epoch(codes, y, sw, order, k, alpha, alpha_b, mu0, mu_off, bias_off, fac_off,
-                   w, lrs, max_norm):
+@njit(cache=True, fastmath=FASTMATH, boundscheck=False)
+def sgd_pair_epoch(users, items, y, sw, order, alpha, alpha_b, mu0, mu_off, bu_off, bi_off,
+                   P2, Q2, w, lrs, max_norm):
     """Per-interaction epoch of biased MF (two fields, squared error) with plain SGD.
 
     The inlined special case of :func:`sample_epoch` for the SGD rule
     :math:`w \\leftarrow w - \\eta g`: the same gradients (evaluated at the old
     values) and the same update, fused into one pass over the two factor rows, which
-    the compiler vectorises (the call through the rule's pointer cannot be). The
-    gradient norm uses :math:`\\|g_p\\|^2 + \\|g_q\\|^2 = s^2[(e^2+\\alpha^2)
-    (\\|p\\|^2+\\|q\\|^2) + 4 e \\alpha\\, p^\\top q]`.
+    the compiler vectorises (the call through the rule's pointer cannot be). ``P2`` and
+    ``Q2`` are the ``(n_users, k)`` and ``(n_items, k)`` row-major views of the factor
+    blocks of ``w``; ``users``/``items`` the field indices of the rows, read in the
+    order ``order`` (no per-epoch gather). The gradient norm uses
+    :math:`\\|g_p\\|^2 + \\|g_q\\|^2 = s^2[(e^2+\\alpha^2)(\\|p\\|^2+\\|q\\|^2)
+    + 4 e \\alpha\\, p^\\top q]`.
     """
     loss_sum = 0.0
     norm_sum = 0.0
-    bu_off, bi_off = bias_off[0], bias_off[1]
+    k = P2.shape[1]
+    has_mu = mu_off >= 0
+    has_bu = bu_off >= 0
+    has_bi = bi_off >= 0
+    clip = max_norm > 0.0
     for kk in range(order.size):
         i = order[kk]
-        x0, x1 = codes[i, 0], codes[i, 1]
+        x0 = users[i]
+        x1 = items[i]
         si = sw[i]
-        a = fac_off[0] + x0 * k
-        b = fac_off[1] + x1 * k
         pred = mu0
-        if mu_off >= 0:
+        if has_mu:
             pred += w[mu_off]
-        bu = w[bu_off + x0] if bu_off >= 0 else 0.0
-        bi = w[bi_off + x1] if bi_off >= 0 else 0.0
-        # row views: indexing them with the loop counter (never negative) lets the
-        # compiler drop the negative-index wraparound and vectorise
-        P = w[a:a + k]
-        Q = w[b:b + k]
+        bu = w[bu_off + x0] if has_bu else 0.0
+        bi = w[bi_off + x1] if has_bi else 0.0
+        P = P2[x0]
+        Q = Q2[x1]
         pp = 0.0
         qq = 0.0
         pq = 0.0
@@ -351,24 +355,24 @@ def sgd_pair_epoch(codes, y, sw, order, k, alpha, alpha_b, mu0, mu_off, bias_off
         e = pred + bu + bi + pq - y[i]
         reg = alpha * (pp + qq)
         sq = (e * e + alpha * alpha) * (pp + qq) + 4.0 * e * alpha * pq
-        if mu_off >= 0:
+        if has_mu:
             sq += e * e
-        if bu_off >= 0:
+        if has_bu:
             sq += (e + alpha_b * bu) ** 2
             reg += alpha_b * bu * bu
-        if bi_off >= 0:
+        if has_bi:
             sq += (e + alpha_b * bi) ** 2
             reg += alpha_b * bi * bi
         norm = si * math.sqrt(max(sq, 0.0))
         # clipping by the global norm of this interaction's gradient
         c = lrs[kk] * si
-        if max_norm > 0.0 and norm > max_norm:
+        if clip and norm > max_norm:
             c *= max_norm / norm
-        if mu_off >= 0:
+        if has_mu:
             w[mu_off] -= c * e
-        if bu_off >= 0:
+        if has_bu:
             w[bu_off + x0] = bu - c * (e + alpha_b * bu)
-        if bi_off >= 0:
+        if has_bi:
             w[bi_off + x1] = bi - c * (e + alpha_b * bi)
         for j in range(k):
             p = P[j]

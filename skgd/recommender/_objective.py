@@ -165,17 +165,24 @@ class MFObjective(Objective):
     #: set False to run plain SGD through the compiled rule too (tests compare both)
     inline_sgd = True
 
+    def _factor_views(self, w):
+        """Row-major ``(n_ids, k)`` views of the user and item factor blocks of ``w``."""
+        if getattr(self, "_users", None) is None:
+            self._users = np.ascontiguousarray(self.codes[:, 0])
+            self._items = np.ascontiguousarray(self.codes[:, 1])
+        return (self.layout.view(w, "factors_0"), self.layout.view(w, "factors_1"))
+
     def sample_epoch(self, w, opt_state, order, ctx):
-        order = order.astype(np.int64)
+        order = order.astype(np.int64, copy=False)
         if (self.inline_sgd and self.loss_code == K.SQUARED and self.n_fields == 2
                 and ctx.rule is SGD.rules.get(np.dtype(w.dtype))):
-            # biased MF with plain SGD: the inlined special case (see sgd_pair_epoch);
-            # the rows are gathered in epoch order first so the kernel streams them
-            loss, norm = K.sgd_pair_epoch(self.codes[order], self.y[order], self.sw[order],
-                                          np.arange(order.size), self.k,
+            # biased MF with plain SGD: the inlined special case (see sgd_pair_epoch)
+            P, Q = self._factor_views(w)
+            loss, norm = K.sgd_pair_epoch(self._users, self._items, self.y, self.sw, order,
                                           self.alpha, self.alpha_bias, self.mu0,
-                                          self.mu_off, self.bias_off, self.fac_off, w,
-                                          ctx.lrs, ctx.max_grad_norm)
+                                          self.mu_off, int(self.bias_off[0]),
+                                          int(self.bias_off[1]), P, Q, w, ctx.lrs,
+                                          ctx.max_grad_norm)
             n = max(order.size, 1)
             return loss / n, norm / n
         loss, norm = K.sample_epoch(self.codes, self.y, self.sw, order,
