@@ -11,7 +11,9 @@ coordinate's last effective step, when it is next touched and at the end of the 
 Dense rows follow the same rule -- a zero entry is an absent feature -- so dense and
 CSR input give the same model. The penalised coordinates are the coefficients
 ``[0, n_coef)``; a full row touches all of them, which the kernel records once
-(``marks[0]``) instead of per coordinate.
+(``marks``) instead of per coordinate. The per-coordinate penalty bookkeeping sits in
+one record (see :func:`_catch_up`), so a touched coordinate costs one cache line more,
+not four.
 
 The L1 part uses the cumulative penalty of Tsuruoka, Tsujii & Ananiadou (2009), the
 per-sample form of the proximal step that scikit-learn's SGD uses too: each weight owes
@@ -43,17 +45,18 @@ def _pay_l1(w, u, q):
 
 
 @njit(inline="always")
-def _penalize(w, i, eta, l1, l2, u, q):
-    """Shrink coordinate ``i`` by the L2 part of step ``eta`` and settle its L1 debt."""
+def _penalize(w, i, eta, l1, l2, rec):
+    """Shrink coordinate ``i`` by the L2 part of step ``eta`` and settle its L1 debt
+    (``rec[i, 2]`` owed, ``rec[i, 3]`` paid)."""
     wi = w[i] / (1.0 + eta * l2)
     if l1 != 0.0:
-        u[i] += eta * l1
-        wi, q[i] = _pay_l1(wi, u[i], q[i])
+        rec[i, 2] += eta * l1
+        wi, rec[i, 3] = _pay_l1(wi, rec[i, 2], rec[i, 3])
     w[i] = wi
 
 
 @njit(cache=True, fastmath=FAST)
-def _penalize_dense(w, step, n_pen, l1, l2, u, q):
+def _penalize_dense(w, step, n_pen, l1, l2, rec):
     """Penalty step of every coefficient after a full row (branch hoisted: the
     L2-only loop vectorises)."""
     if l1 == 0.0:
@@ -61,7 +64,7 @@ def _penalize_dense(w, step, n_pen, l1, l2, u, q):
             w[i] = w[i] / (1.0 + step[i] * l2)
     else:
         for i in range(n_pen):
-            _penalize(w, i, step[i], l1, l2, u, q)
+            _penalize(w, i, step[i], l1, l2, rec)
 
 
 @njit(cache=True, fastmath=FAST)
@@ -95,27 +98,36 @@ def _raw(cols, vals, nnz, contiguous, K, n_coef, fit_intercept, w, raw):
 
 
 @njit(cache=True)
-def _catch_up(w, coords, m, dense, n_pen, cum, lrs, k, l1, l2, step, ratio, last, marks,
-              u, q):
-    """Apply to the coordinates ``coords[:m]`` the penalty of the updates they missed
-    before update ``k``."""
+def _catch_up(w, coords, m, dense, n_pen, ck, l1, l2, step, rec, marks):
+    """Apply to the coordinates ``coords[:m]`` the penalty of the updates they missed,
+    up to the summed rate ``ck``.
+
+    ``rec[i] = (summed rate at i's last penalty, i's step ratio, L1 owed, L1 paid)``
+    keeps one cache line per coordinate. A full row touches every coefficient but only
+    records ``marks = (summed rate after it, its rate)``; a coordinate whose record is
+    older than the mark was last touched there, with ratio ``step[i] / marks[1]``.
+    """
+    mark_c, mark_lr = marks[0], marks[1]
     for j in range(m):
         i = j if dense else coords[j]
         if i >= n_pen:
             continue
-        li = max(last[i], marks[0])
-        if li < k:
-            r = ratio[i]
-            if li > 0 and lrs[li - 1] > 0:
-                r = step[i] / lrs[li - 1]
-            _penalize(w, i, r * (cum[k] - cum[li]), l1, l2, u, q)
-            last[i] = k
+        c = rec[i, 0]
+        r = rec[i, 1]
+        if mark_c > c:
+            c = mark_c
+            if mark_lr > 0:
+                r = step[i] / mark_lr
+        if c < ck:
+            _penalize(w, i, r * (ck - c), l1, l2, rec)
+        rec[i, 0] = ck
+        rec[i, 1] = r
 
 
 @njit(cache=True, fastmath=FAST)
 def _update(cols, vals, nnz, all_dense, yi, si, k, K, n_coef, fit_intercept, loss_fn, lp,
-            rule, hp, w, state, lrs, t0, l1, l2, step, ratio, last, marks, cum, max_norm,
-            raw, dl, gidx, gval, u, q):
+            rule, hp, w, state, lrs, t0, l1, l2, step, rec, marks, cum, max_norm,
+            raw, dl, gidx, gval):
     """One per-sample update; returns (weighted loss, gradient norm)."""
     n = w.size
     # touched coordinates: K per non-zero feature, then the intercepts (all of them,
@@ -133,9 +145,8 @@ def _update(cols, vals, nnz, all_dense, yi, si, k, K, n_coef, fit_intercept, los
                 gidx[m] = n_coef + c
                 m += 1
     penalty = l1 != 0.0 or l2 != 0.0
-    if penalty and (marks[1] or not all_dense):
-        _catch_up(w, gidx, m, all_dense, n_coef, cum, lrs, k, l1, l2, step, ratio, last,
-                  marks, u, q)
+    if penalty and (marks[2] or not all_dense):
+        _catch_up(w, gidx, m, all_dense, n_coef, cum[k], l1, l2, step, rec, marks)
     xsq = _raw(cols, vals, nnz, all_dense, K, n_coef, fit_intercept, w, raw)
     loss = loss_fn(yi, ptr(raw), K, ptr(dl), ptr(lp))
     # the gradient is the outer product si [x, 1] dl^T: its norm needs no extra pass
@@ -166,36 +177,39 @@ def _update(cols, vals, nnz, all_dense, yi, si, k, K, n_coef, fit_intercept, los
     rule(ptr(w), ptr(gval), ptr(gidx), m, 1 if all_dense else 0, ptr(state), n, ptr(hp),
          lrs[k], float(t0 + k + 1), ptr(step))
     if penalty:
+        lr = lrs[k]
         if all_dense:
-            _penalize_dense(w, step, n_coef, l1, l2, u, q)
-            marks[0] = k + 1
+            _penalize_dense(w, step, n_coef, l1, l2, rec)
+            marks[0] = cum[k + 1]
+            marks[1] = lr
         else:
-            marks[1] = 1
+            marks[2] = 1.0
             for j in range(m):
                 i = gidx[j]
                 if i < n_coef:
-                    _penalize(w, i, step[i], l1, l2, u, q)
-                    last[i] = k + 1
+                    _penalize(w, i, step[i], l1, l2, rec)
+                    rec[i, 0] = cum[k + 1]
+                    if lr > 0:
+                        rec[i, 1] = step[i] / lr
     return si * loss, norm
 
 
 @njit(cache=True)
-def _finish(w, n_coef, cum, lrs, k, l1, l2, step, ratio, last, marks, u, q):
-    """End of epoch: remember each coefficient's step ratio, catch up every one."""
-    for i in range(n_coef):
-        li = max(last[i], marks[0])
-        if li > 0 and lrs[li - 1] > 0:
-            ratio[i] = step[i] / lrs[li - 1]
+def _finish(w, n_coef, ck, l1, l2, step, ratio, rec, marks):
+    """End of epoch: catch up every coefficient and keep the step ratios."""
     if l1 != 0.0 or l2 != 0.0:
-        _catch_up(w, last, n_coef, True, n_coef, cum, lrs, k, l1, l2, step, ratio, last,
-                  marks, u, q)
+        _catch_up(w, w[:0].astype(np.int64), n_coef, True, n_coef, ck, l1, l2, step, rec,
+                  marks)
+        for i in range(n_coef):
+            ratio[i] = rec[i, 1]
 
 
 @njit(cache=True)
-def _buffers(w, K, d):
-    return (np.empty(d, np.int64), np.empty(d, w.dtype), np.zeros(w.size, np.int64),
-            np.empty(K), np.empty(K), np.empty(w.size, np.int64), np.empty(w.size, w.dtype),
-            np.zeros(w.size), np.zeros(w.size), np.zeros(2, np.int64))
+def _buffers(w, K, d, ratio):
+    rec = np.zeros((w.size, 4))
+    rec[:, 1] = ratio
+    return (np.empty(d, np.int64), np.empty(d, w.dtype), rec, np.empty(K), np.empty(K),
+            np.empty(w.size, np.int64), np.empty(w.size, w.dtype), np.zeros(3))
 
 
 @njit(cache=True)
@@ -204,7 +218,7 @@ def sgd_epoch_dense(X, y, sw, order, K, fit_intercept, loss_fn, lp, rule, hp, w,
     """Per-sample epoch over the rows ``order`` of a dense C-ordered ``X``."""
     d = X.shape[1]
     n_coef = d * K
-    cols, vals, last, raw, dl, gidx, gval, u, q, marks = _buffers(w, K, d)
+    cols, vals, rec, raw, dl, gidx, gval, marks = _buffers(w, K, d, ratio)
     all_cols = np.arange(d)
     loss_sum = 0.0
     norm_sum = 0.0
@@ -217,8 +231,7 @@ def sgd_epoch_dense(X, y, sw, order, K, fit_intercept, loss_fn, lp, rule, hp, w,
         if nnz == d:
             loss, norm = _update(all_cols, row, d, True, y[i], sw[i], k, K, n_coef,
                                  fit_intercept, loss_fn, lp, rule, hp, w, state, lrs, t0, l1,
-                                 l2, step, ratio, last, marks, cum, max_norm, raw, dl, gidx,
-                                 gval, u, q)
+                                 l2, step, rec, marks, cum, max_norm, raw, dl, gidx, gval)
         else:
             nnz = 0
             for j in range(d):
@@ -228,11 +241,10 @@ def sgd_epoch_dense(X, y, sw, order, K, fit_intercept, loss_fn, lp, rule, hp, w,
                     nnz += 1
             loss, norm = _update(cols, vals, nnz, False, y[i], sw[i], k, K, n_coef,
                                  fit_intercept, loss_fn, lp, rule, hp, w, state, lrs, t0, l1,
-                                 l2, step, ratio, last, marks, cum, max_norm, raw, dl, gidx,
-                                 gval, u, q)
+                                 l2, step, rec, marks, cum, max_norm, raw, dl, gidx, gval)
         loss_sum += loss
         norm_sum += norm
-    _finish(w, n_coef, cum, lrs, order.size, l1, l2, step, ratio, last, marks, u, q)
+    _finish(w, n_coef, cum[order.size], l1, l2, step, ratio, rec, marks)
     return loss_sum, norm_sum
 
 
@@ -242,7 +254,7 @@ def sgd_epoch_csr(data, indices, indptr, y, sw, order, K, fit_intercept, loss_fn
     """Per-sample epoch over the rows ``order`` of a CSR matrix."""
     d = (w.size - (K if fit_intercept else 0)) // K
     n_coef = d * K
-    cols, vals, last, raw, dl, gidx, gval, u, q, marks = _buffers(w, K, 1)
+    cols, vals, rec, raw, dl, gidx, gval, marks = _buffers(w, K, 1, ratio)
     loss_sum = 0.0
     norm_sum = 0.0
     for k in range(order.size):
@@ -252,9 +264,9 @@ def sgd_epoch_csr(data, indices, indptr, y, sw, order, K, fit_intercept, loss_fn
         # as a full dense row, so that dense and CSR input give bit-identical models
         loss, norm = _update(indices[a:b], data[a:b], b - a, b - a == d, y[i], sw[i], k, K,
                              n_coef, fit_intercept, loss_fn, lp, rule, hp, w, state, lrs,
-                             t0, l1, l2, step, ratio, last, marks, cum, max_norm, raw, dl,
-                             gidx, gval, u, q)
+                             t0, l1, l2, step, rec, marks, cum, max_norm, raw, dl, gidx,
+                             gval)
         loss_sum += loss
         norm_sum += norm
-    _finish(w, n_coef, cum, lrs, order.size, l1, l2, step, ratio, last, marks, u, q)
+    _finish(w, n_coef, cum[order.size], l1, l2, step, ratio, rec, marks)
     return loss_sum, norm_sum

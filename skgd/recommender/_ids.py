@@ -38,6 +38,15 @@ def _mixed_keys(col: np.ndarray) -> np.ndarray:
     return np.array([f"{type(v).__name__}\x00{v!s}" for v in col], dtype=object)
 
 
+def _int_span(col: np.ndarray) -> int | None:
+    """``max - min`` of an array of integer ids when it is small enough for a lookup
+    table (at most a few times the number of ids), else None."""
+    if col.dtype.kind not in "iu" or col.size == 0:
+        return None
+    span = int(col.max()) - int(col.min())
+    return span if span <= 4 * col.size + 4096 else None
+
+
 class FieldEncoder:
     """Ids of one field mapped to ``0..n-1`` (unseen ids -> -1).
 
@@ -53,6 +62,17 @@ class FieldEncoder:
 
     def __init__(self, col: np.ndarray):
         col = np.asarray(col)
+        span = _int_span(col)
+        if span is not None:
+            # small-range integer ids (the common case): a presence table instead of a
+            # sort
+            lo = col.min()
+            present = np.zeros(span + 1, dtype=bool)
+            present[col - lo] = True
+            self.classes_ = (np.flatnonzero(present) + lo).astype(col.dtype)
+            self.mixed = False
+            self._index()
+            return
         try:
             self.classes_ = np.unique(col)
             self.mixed = False
@@ -69,6 +89,13 @@ class FieldEncoder:
         keys = self._keys(self.classes_)
         self._order = np.argsort(keys, kind="stable")
         self._sorted = keys[self._order]
+        # lookup table of small-range integer ids: index = table[id - lo]
+        self._table = None
+        span = _int_span(self.classes_)
+        if span is not None:
+            self._lo = int(self.classes_.min())
+            self._table = np.full(span + 1, -1, dtype=np.int64)
+            self._table[self.classes_ - self._lo] = np.arange(self.classes_.size)
 
     def __len__(self) -> int:
         return int(self.classes_.size)
@@ -78,6 +105,12 @@ class FieldEncoder:
         col = np.asarray(col)
         if self._sorted.size == 0 or col.size == 0:
             return np.full(col.shape, -1, dtype=np.int64)
+        if getattr(self, "_table", None) is not None and col.dtype.kind in "iu":
+            pos = col.astype(np.int64, copy=False) - self._lo
+            ok = (pos >= 0) & (pos < self._table.size)
+            if ok.all():
+                return self._table[pos]
+            return np.where(ok, self._table[np.where(ok, pos, 0)], -1)
         try:
             return self._match(self._sorted, self._order, self._keys(col))
         except TypeError:

@@ -124,9 +124,9 @@ class MFObjective(Objective):
         if seen_indptr is None:
             self.seen_indptr = np.zeros(self.n_ids[0] + 1, dtype=np.int64)
         self._rng = np.random.RandomState(seed)
-        self._acc = np.zeros(self.layout.size)
-        self._mark = np.full(self.layout.size, -1, dtype=np.int64)
-        self._touched = np.empty(self.layout.size, dtype=np.int64)
+        self._users = self._items = None
+        # scratch of the mini-batch gradient, allocated on first use
+        self._acc = self._mark = self._touched = None
 
     # -- solver interface --------------------------------------------------------------
     def init_params(self, random_state) -> np.ndarray:
@@ -148,6 +148,10 @@ class MFObjective(Objective):
 
     def value_grad(self, w, idx=None, rng=None):
         rows = np.arange(self.n_samples) if idx is None else np.asarray(idx, dtype=np.int64)
+        if self._acc is None or self._acc.size != self.layout.size:
+            self._acc = np.zeros(self.layout.size)
+            self._mark = np.full(self.layout.size, -1, dtype=np.int64)
+            self._touched = np.empty(self.layout.size, dtype=np.int64)
         loss, coords, vals = K.batch_grad(self.codes, self.y, self.sw, rows, *self._args(),
                                           self._seed(rng), w, self._acc, self._mark,
                                           self._touched)
@@ -160,14 +164,17 @@ class MFObjective(Objective):
         return loss / m, SparseGrad(coords, vals)
 
     def value(self, w, idx=None) -> float:
-        return float(self.value_grad(w, idx)[0])
+        rows = np.arange(self.n_samples) if idx is None else np.asarray(idx, dtype=np.int64)
+        loss = K.batch_loss(self.codes, self.y, self.sw, rows, *self._args(), self._seed(),
+                            w)
+        return float(loss / max(rows.size, 1))
 
     #: set False to run plain SGD through the compiled rule too (tests compare both)
     inline_sgd = True
 
     def _factor_views(self, w):
         """Row-major ``(n_ids, k)`` views of the user and item factor blocks of ``w``."""
-        if getattr(self, "_users", None) is None:
+        if self._users is None:
             self._users = np.ascontiguousarray(self.codes[:, 0])
             self._items = np.ascontiguousarray(self.codes[:, 1])
         return (self.layout.view(w, "factors_0"), self.layout.view(w, "factors_1"))

@@ -130,3 +130,58 @@ def test_float32_objective_keeps_dtype():
     assert w32.dtype == np.float32
     f, g = obj32.value_grad(w32, np.arange(5))
     assert g.dtype == np.float32 and np.isfinite(f)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_dense_to_csr_matches_scipy(dtype):
+    from skgd.neural_network._kernels import dense_to_csr
+
+    rng = np.random.RandomState(0)
+    X = rng.randn(9, 7).astype(dtype)
+    X[rng.rand(9, 7) < 0.7] = 0
+    X[3] = 0  # an empty row
+    X[-1, -1] = 0  # a trailing zero
+    data, indices, indptr = dense_to_csr(X)
+    ref = sp.csr_matrix(X)
+    assert data.dtype == dtype
+    np.testing.assert_array_equal(data, ref.data)
+    np.testing.assert_array_equal(indices, ref.indices)
+    np.testing.assert_array_equal(indptr, ref.indptr)
+
+
+@pytest.mark.parametrize("batch_norm", [False, True])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_dense_input_with_few_nonzeros_runs_csr_first_layer(batch_norm, dtype, monkeypatch):
+    """Dense X with mostly zeros takes the CSR first layer; same loss, gradient and
+    outputs as BLAS on the dense rows."""
+    import skgd.neural_network._objective as mod
+
+    rng = np.random.RandomState(3)
+    X = rng.rand(40, 30)
+    X[X < 0.85] = 0.0
+    X = X.astype(dtype)
+    y = rng.randint(0, 3, 40)
+    args = (X, y, np.ones(40), [30, 8, 3], get_activation("relu"), Multinomial())
+    obj_s = MLPObjective(*args, batch_norm=batch_norm)
+    assert obj_s.sparse and obj_s.X is X  # dense rows kept for the caller
+    monkeypatch.setattr(mod, "SPARSE_FIRST_LAYER_DENSITY", 0.0)
+    obj_d = MLPObjective(*args, batch_norm=batch_norm)
+    assert not obj_d.sparse
+    w = obj_s.init_params(np.random.RandomState(0))
+    w += dtype(0.1) * rng.randn(w.size).astype(dtype)
+    tol = dict(rtol=1e-4, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-12)
+    for idx in (np.array([5, 1, 33, 7]), None):
+        fs, gs = obj_s.value_grad(w, idx)
+        gs = gs.copy()
+        fd, gd = obj_d.value_grad(w, idx)
+        assert fs == pytest.approx(fd, rel=tol["rtol"])
+        np.testing.assert_allclose(gs, gd, **tol)
+    np.testing.assert_allclose(obj_s.raw(w), obj_d.raw(w), **tol)
+
+
+def test_dense_input_with_many_nonzeros_uses_blas():
+    rng = np.random.RandomState(0)
+    X = rng.randn(20, 6)
+    obj = MLPObjective(X, rng.randint(0, 2, 20), np.ones(20), [6, 4, 2],
+                       get_activation("relu"), Multinomial())
+    assert not obj.sparse and obj.csr is None

@@ -71,9 +71,12 @@ def test_kernel_matches_minibatch_path(solver, n_fields, monkeypatch):
     np.testing.assert_allclose(a.loss_curve_, b.loss_curve_, rtol=1e-9)
 
 
-def test_inline_sgd_matches_compiled_rule(monkeypatch):
+@pytest.mark.parametrize("k", [5, 13])
+def test_inline_sgd_matches_compiled_rule(monkeypatch, k):
+    # k=13: the vectorised part (8) and the tail loop; the inlined kernel updates the
+    # row norms of the reported loss and gradient norm in closed form
     X, y = ratings()
-    params = dict(n_components=5, max_iter=4, random_state=0, max_grad_norm=1.0)
+    params = dict(n_components=k, max_iter=4, random_state=0, max_grad_norm=1.0)
     a = MatrixFactorization(**params).fit(X, y)
     monkeypatch.setattr(MFObjective, "inline_sgd", False)
     b = MatrixFactorization(**params).fit(X, y)
@@ -81,6 +84,21 @@ def test_inline_sgd_matches_compiled_rule(monkeypatch):
     np.testing.assert_allclose(a.user_biases_, b.user_biases_, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(a.history_[-1]["grad_norm"], b.history_[-1]["grad_norm"],
                                rtol=1e-9)
+    np.testing.assert_allclose(a.loss_curve_, b.loss_curve_, rtol=1e-9)
+
+
+@pytest.mark.parametrize("offset", [0, 10**12])
+def test_integer_id_encoder(offset):
+    # small-range integer ids use a lookup table, others a sort: same mapping
+    from skgd.recommender._ids import FieldEncoder
+
+    ids = np.array([10, -3, 10, 7]) * (1 if offset == 0 else offset)
+    enc = FieldEncoder(ids)
+    np.testing.assert_array_equal(enc.classes_, np.sort(np.unique(ids)))
+    query = np.array([7, 11, -100, 10, -3]) * (1 if offset == 0 else offset)
+    np.testing.assert_array_equal(enc.transform(query), [1, -1, -1, 2, 0])
+    np.testing.assert_array_equal(enc.extend(np.array([5, 7]) * max(offset, 1)), [3, 1])
+    np.testing.assert_array_equal(enc.transform(query), [1, -1, -1, 2, 0])
 
 
 # --------------------------------------------------------------- Surprise correspondence
