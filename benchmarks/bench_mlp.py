@@ -10,11 +10,15 @@ times, their ratio (skgd / scikit-learn, lower is better) and the test accuracie
 
 Data: digits (StandardScaler, 80/20 split, random_state=0) and the MNIST test set from
 ``../shared/data/mnist-t10k`` (first 8,000 images for training, last 2,000 for testing,
-pixels scaled to [0, 1]); MNIST is skipped when absent.
+pixels scaled to [0, 1]); MNIST is skipped when absent. MNIST pixels are 81 % zeros, so
+skgd runs its first layer on a CSR copy of the rows (``SPARSE_FIRST_LAYER_DENSITY`` in
+``skgd/neural_network/_objective.py``); ``--dense-first-layer`` turns that off to show
+the BLAS-only time.
 
 Usage::
 
     python benchmarks/bench_mlp.py [--epochs 20] [--repeats 3] [--threads 1]
+                                   [--dense-first-layer]
 """
 
 from __future__ import annotations
@@ -72,7 +76,13 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--data-home", default=None)
+    parser.add_argument("--dense-first-layer", action="store_true",
+                        help="never run skgd's first layer on CSR rows")
     args = parser.parse_args(argv)
+    if args.dense_first_layer:
+        import skgd.neural_network._objective as mlp_objective
+
+        mlp_objective.SPARSE_FIRST_LAYER_DENSITY = 0.0
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
     rows = []
     with threadpool_limits(args.threads):
@@ -86,18 +96,19 @@ def main(argv=None):
                         res[lib].append(run(lib, A, ytr, B, yte, args.epochs, r))
                 med = {k: np.median(np.array(v), axis=0) for k, v in res.items()}
                 rows.append((name, np.dtype(dtype).name, med["skgd"][0], med["sklearn"][0],
-                             med["skgd"][1], med["sklearn"][1]))
+                             med["skgd"][1], med["sklearn"][1], np.count_nonzero(A) / A.size))
                 print(f"{name} {np.dtype(dtype).name}: skgd {med['skgd'][0] * 1e3:.1f} ms/epoch"
                       f" (acc {med['skgd'][1]:.4f}), sklearn {med['sklearn'][0] * 1e3:.1f} "
                       f"ms/epoch (acc {med['sklearn'][1]:.4f})", flush=True)
+    first = "dense (forced)" if args.dense_first_layer else "auto"
     print(f"\nMLP (100,), adam, batch 200, {args.epochs} epochs, BLAS threads "
-          f"{args.threads}, medians of {args.repeats} runs\n")
-    print("| data | dtype | skgd ms/epoch | sklearn ms/epoch | ratio | skgd acc | "
+          f"{args.threads}, medians of {args.repeats} runs, skgd first layer {first}\n")
+    print("| data | dtype | X density | skgd ms/epoch | sklearn ms/epoch | ratio | skgd acc | "
           "sklearn acc |")
-    print("|---|---|---|---|---|---|---|")
-    for name, dt, ts, tk, acs, ack in rows:
-        print(f"| {name} | {dt} | {ts * 1e3:.1f} | {tk * 1e3:.1f} | {ts / tk:.2f} | "
-              f"{acs:.4f} | {ack:.4f} |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name, dt, ts, tk, acs, ack, dens in rows:
+        print(f"| {name} | {dt} | {dens:.2f} | {ts * 1e3:.1f} | {tk * 1e3:.1f} | "
+              f"{ts / tk:.2f} | {acs:.4f} | {ack:.4f} |")
 
 
 if __name__ == "__main__":

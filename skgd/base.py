@@ -61,7 +61,8 @@ class GDMixin:
     """
 
     def _solver_config(self, *, max_iter: int | None = None, partial: bool = False,
-                       has_validation: bool = False) -> SolverConfig:
+                       has_validation: bool = False, alpha: float | None = None
+                       ) -> SolverConfig:
         penalty = getattr(self, "penalty", None)
         if penalty == "none":
             penalty = None
@@ -71,7 +72,7 @@ class GDMixin:
             learning_rate_init=float(self.learning_rate_init),
             batch_size=self.batch_size,
             penalty=resolve_penalty(penalty, getattr(self, "l1_ratio", 0.15)),
-            alpha=float(getattr(self, "alpha", 0.0)),
+            alpha=float(getattr(self, "alpha", 0.0) if alpha is None else alpha),
             max_iter=int(self.max_iter if max_iter is None else max_iter),
             tol=self.tol,
             n_iter_no_change=int(self.n_iter_no_change),
@@ -104,10 +105,12 @@ class GDMixin:
         return np.sort(tr), np.sort(va)
 
     def _run_solver(self, objective, *, validation: Validation | None = None,
-                    reuse_state: bool = False, partial: bool = False):
-        """Run the solver; reuse the previous state for ``warm_start``/``partial_fit``."""
+                    reuse_state: bool = False, partial: bool = False,
+                    alpha: float | None = None):
+        """Run the solver; reuse the previous state for ``warm_start``/``partial_fit``.
+        ``alpha`` overrides the estimator's (resolved data-dependent values)."""
         config = self._solver_config(max_iter=1 if partial else None, partial=partial,
-                                     has_validation=validation is not None)
+                                     has_validation=validation is not None, alpha=alpha)
         state = getattr(self, "_solver_state", None) if reuse_state else None
         if state is not None and state.w.size == objective.layout.size:
             state.w = np.ascontiguousarray(state.w, dtype=objective.dtype)

@@ -79,8 +79,9 @@ class BaseLinearGD(GDMixin, BaseEstimator):
         objective = self._objective(X, y_enc, sw, K)
         if not first and self._solver_state.w.size != objective.layout.size:
             raise ValueError("The number of features or outputs changed since the last fit.")
+        alpha = 1.0 / sw.sum() if self.alpha == "auto" else None
         self._run_solver(objective, validation=validation, reuse_state=not first,
-                         partial=partial)
+                         partial=partial, alpha=alpha)
         self._set_coef(objective)
         return self
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from numbers import Real
+
 import numpy as np
 from scipy.special import expit, softmax
 from sklearn.base import ClassifierMixin
@@ -9,7 +11,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 
 from ..losses import LogLoss, Multinomial
-from ..utils._compat import StrOptions
+from ..utils._compat import Interval, StrOptions
 from ._base import BaseLinearGD
 
 
@@ -48,9 +50,9 @@ class LogisticRegression(ClassifierMixin, BaseLinearGD):
         The shared solver vocabulary; see :class:`skgd.linear_model.LinearRegression`.
         Defaults: ``solver="lbfgs"`` (``batch_size`` and the schedule then do not
         apply), ``learning_rate="constant"``, ``learning_rate_init=0.01``,
-        ``batch_size=1``, ``penalty="l2"``, ``alpha=1e-5`` (scikit-learn's default
-        ``C=1`` means ``alpha = 1/n_samples``, i.e. 1e-5 for 100,000 rows),
-        ``max_iter=1000``,
+        ``batch_size=1``, ``penalty="l2"``, ``alpha="auto"`` (:math:`1/\sum_i s_i`, i.e.
+        ``1/n_samples`` for unit weights: the optimum of scikit-learn's default
+        ``LogisticRegression(C=1)``), ``max_iter=1000``,
         ``tol=1e-4`` (for L-BFGS: stop when the largest gradient entry is below ``tol``).
         Early stopping monitors the validation accuracy.
 
@@ -66,13 +68,14 @@ class LogisticRegression(ClassifierMixin, BaseLinearGD):
     _parameter_constraints: dict = {
         **BaseLinearGD._parameter_constraints,
         "class_weight": [StrOptions({"balanced"}), dict, None],
+        "alpha": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
     }
     _multi_output = False
     _y_numeric = False
 
     def __init__(self, *, fit_intercept=True, class_weight=None, solver="lbfgs",
                  learning_rate="constant", learning_rate_init=0.01, batch_size=1,
-                 penalty="l2", alpha=1e-5, l1_ratio=0.15, max_iter=1000, tol=1e-4,
+                 penalty="l2", alpha="auto", l1_ratio=0.15, max_iter=1000, tol=1e-4,
                  n_iter_no_change=5, early_stopping=False, validation_fraction=0.1,
                  shuffle=True, random_state=None, warm_start=False, verbose=0,
                  max_grad_norm=None, divergence="raise"):

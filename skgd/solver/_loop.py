@@ -108,6 +108,7 @@ def _run_epochs(objective, cfg: SolverConfig, state: SolverState, validation, ca
                            max(cfg.planned_epochs or cfg.max_iter, 1), cfg.alpha,
                            getattr(objective, "dloss", None))
     mask = objective.layout.mask()
+    mask_u8 = mask.astype(np.uint8)
     coords = np.flatnonzero(mask)
     ranges = objective.layout.penalized_ranges()
     step = np.zeros(state.w.size, dtype=state.w.dtype)
@@ -127,7 +128,7 @@ def _run_epochs(objective, cfg: SolverConfig, state: SolverState, validation, ca
         if per_sample:
             ctx = SampleContext(cfg.optimizer.rule(state.w.dtype),
                                 cfg.optimizer.hyperparameters(), lrs, state.t,
-                                *_enet(cfg), mask.astype(np.uint8), step, state.lazy_ratio,
+                                *_enet(cfg), mask_u8, step, state.lazy_ratio,
                                 float(cfg.max_grad_norm or 0.0))
             loss, gnorm = objective.sample_epoch(state.w, state.opt_state, order, ctx)
         else:

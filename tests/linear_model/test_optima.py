@@ -97,3 +97,12 @@ def test_per_sample_l1_on_sparse_data_gives_zeros():
     # per-sample SGD with the cumulative L1 penalty finds (nearly) the same support
     assert np.count_nonzero(model.coef_ == 0) >= np.count_nonzero(full.coef_ == 0) - 3
     assert model.score(X, y) > 0.85
+
+
+def test_default_logistic_is_sklearns_default_optimum():
+    """``alpha="auto"`` is 1/sum(sample_weight): scikit-learn's ``C=1``."""
+    X, y = make_classification(300, 6, n_informative=4, random_state=1)
+    sw = np.random.RandomState(0).uniform(0.5, 2.0, size=len(y))
+    ours = LogisticRegression(tol=1e-10).fit(X, y, sample_weight=sw)
+    ref = SkLogistic(tol=1e-12, max_iter=10_000).fit(X, y, sample_weight=sw)
+    assert _rel(ours.coef_, ref.coef_) < 1e-5
