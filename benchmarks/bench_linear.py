@@ -54,8 +54,9 @@ def logistic_objective(coef, intercept, X, y, C):
 def bench_sgd(name, kind, split, repeats, epochs=5):
     Xtr, Xte, ytr, yte = split
     if kind == "clf":
+        # scikit-learn SGDClassifier's defaults: alpha=1e-4, Bottou's schedule
         ours = LogisticRegression(solver="sgd", batch_size=1, learning_rate="optimal",
-                                  max_iter=epochs, tol=None, random_state=0)
+                                  alpha=1e-4, max_iter=epochs, tol=None, random_state=0)
         peer = SGDClassifier(loss="log_loss", max_iter=epochs, tol=None, random_state=0)
     else:
         ours = LinearRegression(solver="sgd", batch_size=1, learning_rate="invscaling",
@@ -71,15 +72,21 @@ def bench_sgd(name, kind, split, repeats, epochs=5):
 
 
 def bench_lbfgs(name, split, repeats):
+    """Time for skgd's L-BFGS to reach scikit-learn's final objective (within 1e-6
+    relative): the loosest of tol = 1e-4, 1e-5, 1e-6 that gets there is reported."""
     Xtr, Xte, ytr, yte = split
     n = Xtr.shape[0]
     peer = SkLogistic(C=1.0, max_iter=1000)
-    ours = LogisticRegression(solver="lbfgs", alpha=1.0 / n, max_iter=1000, tol=1e-4)
     t_peer, m_peer = timed(lambda: peer.fit(Xtr, ytr), repeats)
-    t_ours, m_ours = timed(lambda: ours.fit(Xtr, ytr), repeats)
     f_peer = logistic_objective(m_peer.coef_, m_peer.intercept_, Xtr, ytr, 1.0)
-    f_ours = logistic_objective(m_ours.coef_, m_ours.intercept_, Xtr, ytr, 1.0)
-    return {"data": name, "task": "lbfgs to sklearn's optimum", "skgd s": t_ours,
+    for tol in (1e-4, 1e-5, 1e-6):
+        ours = LogisticRegression(solver="lbfgs", alpha=1.0 / n, max_iter=1000, tol=tol)
+        t_ours, m_ours = timed(lambda ours=ours: ours.fit(Xtr, ytr), repeats)
+        f_ours = logistic_objective(m_ours.coef_, m_ours.intercept_, Xtr, ytr, 1.0)
+        if (f_ours - f_peer) / abs(f_peer) <= 1e-6:
+            break
+    return {"data": name, "task": f"lbfgs to sklearn's optimum (tol={tol:g})",
+            "skgd s": t_ours,
             "sklearn s": t_peer, "ratio": t_ours / t_peer,
             "skgd score": m_ours.score(Xte, yte), "sklearn score": m_peer.score(Xte, yte),
             "objective rel. diff": (f_ours - f_peer) / abs(f_peer)}

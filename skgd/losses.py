@@ -239,6 +239,13 @@ def _softmax_xent_grad(y, raw, sw):
     return loss, grad
 
 
+def _fused(kernel, y, y_dtype, raw, sw):
+    """Call a fused loss-and-gradient kernel with contiguous arrays of its dtypes."""
+    return kernel(np.ascontiguousarray(y, dtype=y_dtype),
+                  np.ascontiguousarray(raw, dtype=np.float64),
+                  np.ascontiguousarray(sw, dtype=np.float64))
+
+
 @LOSSES.register
 class LogLoss(Loss):
     r"""Binary cross-entropy of a logit :math:`z`:
@@ -248,13 +255,10 @@ class LogLoss(Loss):
     kernel = compile_loss_kernel(_log_loss)
 
     def loss_gradient(self, y, raw):
-        return _log_loss_grad(np.ascontiguousarray(y, dtype=np.float64),
-                              np.ascontiguousarray(raw, dtype=np.float64),
-                              np.ones(raw.shape[0]))
+        return _fused(_log_loss_grad, y, np.float64, raw, np.ones(raw.shape[0]))
 
     def weighted_loss_gradient(self, y, raw, sw):
-        loss, grad = _log_loss_grad(np.ascontiguousarray(y, dtype=np.float64),
-                                    np.ascontiguousarray(raw, dtype=np.float64), sw)
+        loss, grad = _fused(_log_loss_grad, y, np.float64, raw, sw)
         return float(sw @ loss), grad
 
     def hessp(self, y, raw, v):
@@ -288,13 +292,10 @@ class Multinomial(Loss):
     kernel = compile_loss_kernel(_multinomial)
 
     def loss_gradient(self, y, raw):
-        return _softmax_xent_grad(np.ascontiguousarray(y, dtype=np.int64),
-                                  np.ascontiguousarray(raw, dtype=np.float64),
-                                  np.ones(raw.shape[0]))
+        return _fused(_softmax_xent_grad, y, np.int64, raw, np.ones(raw.shape[0]))
 
     def weighted_loss_gradient(self, y, raw, sw):
-        loss, grad = _softmax_xent_grad(np.ascontiguousarray(y, dtype=np.int64),
-                                        np.ascontiguousarray(raw, dtype=np.float64), sw)
+        loss, grad = _fused(_softmax_xent_grad, y, np.int64, raw, sw)
         return float(sw @ loss), grad
 
     def dloss(self, p: float) -> float:

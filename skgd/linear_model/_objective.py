@@ -104,7 +104,12 @@ class LinearObjective(Objective):
         """Raw outputs :math:`XW + b`, shape ``(n, K)``."""
         coef, b = self._parts(w)
         X = self.X if X is None else X
-        return np.asarray(X @ coef, dtype=np.float64) + b
+        if self.K == 1:  # a matrix-vector product: BLAS gemv beats a one-column gemm
+            out = np.asarray(X @ coef[:, 0], dtype=np.float64)[:, None]
+        else:
+            out = np.asarray(X @ coef, dtype=np.float64)
+        out += b
+        return out
 
     def _rows(self, idx):
         if idx is None:
@@ -124,7 +129,11 @@ class LinearObjective(Objective):
             swm = sw / m
         loss, g = self.loss.weighted_loss_gradient(y, raw, swm)
         grad = np.empty(self.layout.size, dtype=np.float64)
-        self.layout.view(grad, "coef")[...] = X.T @ g.astype(self.dtype, copy=False)
+        g_cast = g.astype(self.dtype, copy=False)
+        if self.K == 1:
+            grad[self.layout.slices["coef"]] = X.T @ g_cast[:, 0]
+        else:
+            self.layout.view(grad, "coef")[...] = X.T @ g_cast
         if self.fit_intercept:
             grad[self.layout.slices["intercept"]] = g.sum(axis=0)
         return loss, grad

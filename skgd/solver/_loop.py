@@ -124,7 +124,8 @@ def _run_epochs(objective, cfg: SolverConfig, state: SolverState, validation, ca
         start = _snapshot(state, objective) if backoff else None
         order = state.rng.permutation(n) if cfg.shuffle else np.arange(n)
         lrs = cfg.schedule.rates(state.t + np.arange(steps, dtype=np.float64), sctx)
-        lrs = lrs * state.lr_scale
+        if state.lr_scale != 1.0:
+            lrs = lrs * state.lr_scale
         if per_sample:
             ctx = SampleContext(cfg.optimizer.rule(state.w.dtype),
                                 cfg.optimizer.hyperparameters(), lrs, state.t,
@@ -166,7 +167,8 @@ def _exploded(loss: float, state: SolverState) -> bool:
     """Non-finite loss or weights, or a loss 1e4 times that of the initial parameters:
     once the step is too large the iterates grow geometrically (or, for the log-loss,
     linearly) long before they overflow, while a sane run stays below its start."""
-    if not (np.isfinite(loss) and np.all(np.isfinite(state.w))):
+    # the sum is finite exactly when every weight is (or none is huge): no temporary
+    if not (np.isfinite(loss) and np.isfinite(state.w.sum(dtype=np.float64))):
         return True
     ref = state.ref_loss
     return ref is not None and ref > 0 and np.isfinite(ref) and loss > 1e4 * ref
