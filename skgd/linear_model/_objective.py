@@ -7,7 +7,8 @@ import scipy.sparse as sp
 
 from ..losses import Loss, Multinomial
 from ..solver import Objective, ParamLayout
-from ._kernels import sgd_epoch_csr, sgd_epoch_dense
+from ..solver.optimizers import SGD
+from ._kernels import sgd_epoch_csr, sgd_epoch_dense, sgd_l2_epoch
 
 
 class LinearObjective(Objective):
@@ -64,6 +65,7 @@ class LinearObjective(Objective):
         self.coef_init, self.intercept_init = coef_init, intercept_init
         self._cache: tuple | None = None
         self._sw_mean: np.ndarray | None = None
+        self._csr: tuple | None = None
 
     def dloss(self, p: float) -> float:
         return self.loss.dloss(p)
@@ -158,6 +160,8 @@ class LinearObjective(Objective):
         return out
 
     def sample_epoch(self, w, opt_state, order, ctx):
+        if ctx.rule is SGD.rules[w.dtype] and ctx.l1 == 0.0:
+            return self._sgd_l2_epoch(w, order, ctx)
         cum = np.concatenate(([0.0], np.cumsum(ctx.lrs)))
         args = (self.y_flat, self.sw, order.astype(np.int64), self.K, self.fit_intercept,
                 self.loss.kernel, self.loss.params(), ctx.rule, ctx.hp, w, opt_state,
@@ -170,3 +174,24 @@ class LinearObjective(Objective):
             loss, norm = sgd_epoch_dense(self.X, *args)
         n = max(order.size, 1)
         return loss / n, norm / n
+
+    def _sgd_l2_epoch(self, w, order, ctx):
+        """Plain SGD with L2 or no penalty: the ``wscale`` kernel (see its docstring)."""
+        if self.sparse:
+            X, (data, indices, indptr) = np.empty((0, 1), self.dtype), self._csr_arrays()
+        else:
+            X = self.X
+            data, indices, indptr = (np.empty(0, self.dtype), np.empty(0, np.int64),
+                                     np.empty(0, np.int64))
+        loss, norm = sgd_l2_epoch(X, data, indices, indptr, self.sparse, self.y_flat,
+                                  self.sw, order.astype(np.int64), self.K,
+                                  self.fit_intercept, self.loss.kernel, self.loss.params(),
+                                  w, ctx.lrs, ctx.l2, ctx.max_grad_norm)
+        n = max(order.size, 1)
+        return loss / n, norm / n
+
+    def _csr_arrays(self):
+        if self._csr is None:
+            X = self.X
+            self._csr = (X.data, X.indices.astype(np.int64), X.indptr.astype(np.int64))
+        return self._csr

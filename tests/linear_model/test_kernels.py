@@ -1,6 +1,6 @@
-"""The compiled per-sample kernel against a plain-Python statement of its semantics:
-row-wise (lazy) updates, the catch-up of missed penalty steps and the cumulative L1
-penalty."""
+"""The compiled per-sample kernels against plain-Python statements of their semantics:
+the generic kernel's row-wise (lazy) updates, catch-up of missed penalty steps and
+cumulative L1 penalty, and the plain-SGD ``wscale`` kernel's exact L2 decay."""
 
 import numpy as np
 import pytest
@@ -8,6 +8,7 @@ import scipy.sparse as sp
 from scipy.special import expit
 
 from skgd import LogisticRegression
+from skgd.solver import Momentum
 
 
 def _reference(X, y, lr, alpha, l1_ratio, epochs):
@@ -54,11 +55,55 @@ def test_per_sample_kernel_matches_reference(l1_ratio, sparse):
     X[-5:] = rng.randn(5, 6)
     y = (X @ rng.randn(6) + 0.3 * rng.randn(40) > 0).astype(float)
     w_ref, b_ref = _reference(X, y, lr=0.1, alpha=0.05, l1_ratio=l1_ratio, epochs=3)
-    model = LogisticRegression(solver="sgd", batch_size=1, learning_rate="constant",
-                               learning_rate_init=0.1, penalty="elasticnet", alpha=0.05,
-                               l1_ratio=l1_ratio, shuffle=False, max_iter=3, tol=None)
+    # momentum 0 is plain SGD through the generic kernel and its compiled rule
+    model = LogisticRegression(solver=Momentum(momentum=0.0), batch_size=1,
+                               learning_rate="constant", learning_rate_init=0.1,
+                               penalty="elasticnet", alpha=0.05, l1_ratio=l1_ratio,
+                               shuffle=False, max_iter=3, tol=None)
     model.fit(sp.csr_matrix(X) if sparse else X, y)
     np.testing.assert_allclose(model.coef_.ravel(), w_ref, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(model.intercept_[0], b_ref, rtol=1e-10)
     if l1_ratio == 1.0:
         assert np.any(model.coef_ == 0)
+
+
+def _reference_sgd_l2(X, y, lr, l2, epochs):
+    """Plain SGD, every coefficient shrunk by 1/(1 + lr*l2) after every update."""
+    p0 = y.mean()
+    w, b = np.zeros(X.shape[1]), np.log(p0 / (1 - p0))
+    for _ in range(epochs):
+        for k in range(len(y)):
+            dl = expit(X[k] @ w + b) - y[k]
+            w -= lr * dl * X[k]
+            b -= lr * dl
+            w /= 1 + lr * l2
+    return w, b
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("alpha", [0.0, 0.05])
+def test_plain_sgd_kernel_matches_reference(sparse, alpha):
+    rng = np.random.RandomState(1)
+    X = rng.randn(40, 6) * (rng.rand(40, 6) < 0.6)
+    y = (X @ rng.randn(6) + 0.3 * rng.randn(40) > 0).astype(float)
+    w_ref, b_ref = _reference_sgd_l2(X, y, lr=0.1, l2=alpha, epochs=3)
+    model = LogisticRegression(solver="sgd", batch_size=1, learning_rate="constant",
+                               learning_rate_init=0.1, penalty="l2", alpha=alpha,
+                               shuffle=False, max_iter=3, tol=None)
+    model.fit(sp.csr_matrix(X) if sparse else X, y)
+    np.testing.assert_allclose(model.coef_.ravel(), w_ref, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(model.intercept_[0], b_ref, rtol=1e-10)
+
+
+def test_plain_sgd_scale_is_folded_before_underflow():
+    """8,000 shrinkage steps in one epoch (1.1**-8000 underflows): the stored scale is
+    folded back into the coefficients instead of underflowing to zero."""
+    rng = np.random.RandomState(0)
+    X = rng.randn(8000, 3)
+    y = (X[:, 0] > 0).astype(float)
+    model = LogisticRegression(solver="sgd", batch_size=1, learning_rate="constant",
+                               learning_rate_init=0.1, alpha=1.0, max_iter=1, tol=None,
+                               shuffle=False).fit(X, y)
+    w_ref, _ = _reference_sgd_l2(X, y, lr=0.1, l2=1.0, epochs=1)
+    np.testing.assert_allclose(model.coef_.ravel(), w_ref, rtol=1e-8, atol=1e-12)
+    assert np.all(model.coef_ != 0)
