@@ -42,15 +42,12 @@ class BaseLinearGD(GDMixin, BaseEstimator):
         X = validate_data(self, X, accept_sparse="csr", dtype=DTYPES, order="C", reset=reset)
         if sp.issparse(X):
             X = X.tocsr()
-            X.sort_indices()
         return X
 
     def _check_Xy(self, X, y, sample_weight, reset: bool):
         X, y = validate_data(self, X, y, accept_sparse="csr", dtype=DTYPES, order="C",
                              multi_output=self._multi_output, y_numeric=self._y_numeric,
                              reset=reset)
-        if sp.issparse(X):
-            X.sort_indices()
         sw = _check_sample_weight(sample_weight, X, dtype=np.float64,
                                   ensure_non_negative=True)
         if sw.sum() <= 0:

@@ -178,3 +178,22 @@ def test_lbfgs_refuses_non_smooth():
         LinearRegression(loss="epsilon_insensitive", solver="lbfgs").fit(X, y)
     with pytest.raises(ValueError, match="smooth"):
         LinearRegression(penalty="l1", solver="newton").fit(X, y)
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_unsorted_csr_indices_same_model_and_input_untouched(solver, clf_data):
+    X, y = clf_data
+    Xs = sp.csr_matrix(X)
+    # reverse the column order inside every row: valid CSR, unsorted indices
+    for r in range(Xs.shape[0]):
+        a, b = Xs.indptr[r], Xs.indptr[r + 1]
+        Xs.indices[a:b] = Xs.indices[a:b][::-1].copy()
+        Xs.data[a:b] = Xs.data[a:b][::-1].copy()
+    Xs.has_sorted_indices = False
+    before = Xs.indices.copy()
+    kw = dict(solver=solver, batch_size=1, learning_rate="constant", learning_rate_init=0.01,
+              max_iter=3, tol=None, random_state=0)
+    a = LogisticRegression(**kw).fit(X, y)
+    b = LogisticRegression(**kw).fit(Xs, y)
+    np.testing.assert_allclose(a.coef_, b.coef_, rtol=1e-9, atol=1e-12)
+    np.testing.assert_array_equal(Xs.indices, before)
