@@ -108,6 +108,8 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="20,000 dense rows")
     parser.add_argument("--data-home", default=None)
+    parser.add_argument("--only", choices=["sgd", "lbfgs", "defaults"], default=None,
+                        help="run one task only")
     args = parser.parse_args(argv)
     n = 20_000 if args.quick else 200_000
     # compile the kernels once so that no timing includes numba's JIT
@@ -115,13 +117,14 @@ def main(argv=None):
     LogisticRegression(max_iter=2).fit(Xw, yw)
     LinearRegression(solver="sgd", max_iter=2).fit(Xw, yw.astype(float))
     rows = []
+    tasks = {"sgd": bench_sgd, "lbfgs": bench_lbfgs, "defaults": bench_defaults}
     for name, kind, split in datasets(n, args.data_home):
-        rows.append(bench_sgd(name, kind, split, args.repeats))
-        print(rows[-1], flush=True)
-        if kind == "clf":
-            for bench in (bench_lbfgs, bench_defaults):
-                rows.append(bench(name, split, args.repeats))
-                print(rows[-1], flush=True)
+        for task, bench in tasks.items():
+            if args.only not in (None, task) or (kind != "clf" and task != "sgd"):
+                continue
+            rows.append(bench(name, kind, split, args.repeats) if task == "sgd"
+                        else bench(name, split, args.repeats))
+            print(rows[-1], flush=True)
     cols = ["data", "task", "skgd s", "sklearn s", "ratio", "skgd score", "sklearn score",
             "objective rel. diff"]
     print()

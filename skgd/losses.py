@@ -182,8 +182,9 @@ def _log_loss(y, raw, K, out, params):
         z = r[k]
         # log(1 + e^z) computed without overflow
         if z > 0:
-            loss += z + math.log1p(math.exp(-z)) - y * z
-            d[k] = 1.0 / (1.0 + math.exp(-z)) - y
+            e = math.exp(-z)
+            loss += z + math.log1p(e) - y * z
+            d[k] = 1.0 / (1.0 + e) - y
         else:
             ez = math.exp(z)
             loss += math.log1p(ez) - y * z

@@ -107,3 +107,37 @@ def test_plain_sgd_scale_is_folded_before_underflow():
     w_ref, _ = _reference_sgd_l2(X, y, lr=0.1, l2=1.0, epochs=1)
     np.testing.assert_allclose(model.coef_.ravel(), w_ref, rtol=1e-8, atol=1e-12)
     assert np.all(model.coef_ != 0)
+
+
+def _reference_softmax_sgd(X, y, lr, l2, epochs, max_norm):
+    """Multinomial plain SGD with clipping of the per-sample gradient norm."""
+    K = int(y.max()) + 1
+    prior = np.bincount(y, minlength=K) / len(y)
+    W, b = np.zeros((X.shape[1], K)), np.log(prior) - np.log(prior).mean()
+    for _ in range(epochs):
+        for k in range(len(y)):
+            z = X[k] @ W + b
+            p = np.exp(z - z.max())
+            p /= p.sum()
+            dl = p - np.eye(K)[y[k]]
+            norm = np.linalg.norm(dl) * np.sqrt(X[k] @ X[k] + 1.0)
+            f = lr * min(1.0, max_norm / norm)
+            W -= f * np.outer(X[k], dl)
+            b -= f * dl
+            W /= 1 + lr * l2
+    return W, b
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_plain_sgd_kernel_multinomial_with_clipping(sparse):
+    """The several-output path of the ``wscale`` kernels, with clipped updates."""
+    rng = np.random.RandomState(2)
+    X = 3 * rng.randn(60, 5) * (rng.rand(60, 5) < 0.7)
+    y = np.argmax(X @ rng.randn(5, 3) + rng.randn(60, 3), axis=1)
+    W_ref, b_ref = _reference_softmax_sgd(X, y, lr=0.2, l2=0.01, epochs=2, max_norm=1.0)
+    model = LogisticRegression(solver="sgd", batch_size=1, learning_rate="constant",
+                               learning_rate_init=0.2, alpha=0.01, max_grad_norm=1.0,
+                               shuffle=False, max_iter=2, tol=None)
+    model.fit(sp.csr_matrix(X) if sparse else X, y)
+    np.testing.assert_allclose(model.coef_.T, W_ref, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(model.intercept_, b_ref, rtol=1e-10, atol=1e-12)
