@@ -165,7 +165,8 @@ class LinearObjective(Objective):
         if ctx.rule is SGD.rules[w.dtype] and ctx.l1 == 0.0:
             return self._sgd_l2_epoch(w, order, ctx)
         cum = np.concatenate(([0.0], np.cumsum(ctx.lrs)))
-        args = (self.y_flat, self.sw, order.astype(np.int64), self.K, self.fit_intercept,
+        order = order.astype(np.int64, copy=False)
+        args = (self.y_flat, self.sw, order, self.K, self.fit_intercept,
                 self.loss.kernel, self.loss.params(), ctx.rule, ctx.hp, w, opt_state,
                 ctx.lrs, ctx.t0, ctx.l1, ctx.l2, ctx.step, ctx.ratio, cum, ctx.max_grad_norm)
         if self.sparse:
@@ -177,9 +178,9 @@ class LinearObjective(Objective):
 
     def _sgd_l2_epoch(self, w, order, ctx):
         """Plain SGD with L2 or no penalty: the ``wscale`` kernels (see ``_wscale``)."""
-        args = (self.y_flat, self.sw, order.astype(np.int64), self.K, self.fit_intercept,
-                self.loss.kernel, self.loss.params(), w, ctx.lrs, ctx.l2,
-                ctx.max_grad_norm)
+        order = order.astype(np.int64, copy=False)
+        args = (self.y_flat, self.sw, order, self.K, self.fit_intercept, self.loss.kernel,
+                self.loss.params(), w, ctx.lrs, ctx.l2, ctx.max_grad_norm)
         if self.sparse:
             X = self.X  # its own index dtype: int32 indices halve the index traffic
             loss, norm = sgd_l2_epoch_csr(X.data, X.indices, X.indptr, X.shape[1], *args)

@@ -81,6 +81,8 @@ class SolverState:
     #: loss of the initial parameters (on up to 1,000 rows): the scale against which an
     #: exploding loss is detected
     ref_loss: float | None = None
+    #: seeds the per-epoch shuffles (drawn from ``rng`` when first needed)
+    shuffle_seed: int | None = None
 
 
 @dataclass

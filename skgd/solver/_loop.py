@@ -15,6 +15,7 @@ from ._config import OptimizeResult, SolverConfig, SolverState, Validation
 from ._epoch import SampleContext, minibatch_epoch
 from ._objective import Objective
 from ._schedules import ScheduleContext
+from ._shuffle import draw_seed, shuffled_range
 from ._stopping import Monitor
 
 __all__ = ["minimize", "init_state", "resolve_batch_size"]
@@ -122,7 +123,7 @@ def _run_epochs(objective, cfg: SolverConfig, state: SolverState, validation, ca
     for _ in range(cfg.max_iter):
         tic = time.perf_counter()
         start = _snapshot(state, objective) if backoff else None
-        order = state.rng.permutation(n) if cfg.shuffle else np.arange(n)
+        order = _epoch_order(n, cfg, state)
         lrs = cfg.schedule.rates(state.t + np.arange(steps, dtype=np.float64), sctx)
         if state.lr_scale != 1.0:
             lrs = lrs * state.lr_scale
@@ -172,6 +173,14 @@ def _exploded(loss: float, state: SolverState) -> bool:
         return True
     ref = state.ref_loss
     return ref is not None and ref > 0 and np.isfinite(ref) and loss > 1e4 * ref
+
+
+def _epoch_order(n: int, cfg: SolverConfig, state: SolverState) -> np.ndarray:
+    if not cfg.shuffle:
+        return np.arange(n)
+    if state.shuffle_seed is None:
+        state.shuffle_seed = draw_seed(state.rng)
+    return shuffled_range(n, state.shuffle_seed, state.epoch)
 
 
 def _enet(cfg: SolverConfig) -> tuple[float, float]:

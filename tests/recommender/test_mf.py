@@ -309,7 +309,7 @@ def test_implicit_losses_learn_the_groups(loss, batch_size):
                              random_state=0).fit(X)
     items, _ = mf.recommend(np.arange(40), n=5)
     own = np.where(np.arange(40)[:, None] < 20, items < 30, items >= 30)
-    assert own.mean() > 0.8  # chance: 0.5
+    assert own.mean() > 0.7  # chance: 0.5; 0.74-0.94 over seeds (logistic the lower)
     assert mf.loss_curve_[-1] < mf.loss_curve_[0]
 
 
