@@ -8,6 +8,7 @@ import scipy.sparse as sp
 from ..losses import Loss, Multinomial
 from ..solver import Objective, ParamLayout
 from ..solver.optimizers import SGD
+from ._fused import dense_loss_grad
 from ._kernels import sgd_epoch_csr, sgd_epoch_dense
 from ._wscale import sgd_l2_epoch_csr, sgd_l2_epoch_dense
 
@@ -121,13 +122,13 @@ class LinearObjective(Objective):
         return self.X[idx], self.y[idx], self.sw[idx]
 
     def value_grad(self, w, idx=None, rng=None):
+        if idx is None and self.K == 1 and not self.sparse:
+            return self._fused_value_grad(w)
         X, y, sw = self._rows(idx)
         raw = self.raw(w, X)
         m = max(X.shape[0], 1)
         if idx is None:
-            if self._sw_mean is None:
-                self._sw_mean = self.sw / m
-            swm = self._sw_mean
+            swm = self._full_sw_mean()
             self._cache = (w.copy(), raw)
         else:
             swm = sw / m
@@ -140,6 +141,27 @@ class LinearObjective(Objective):
             self.layout.view(grad, "coef")[...] = X.T @ g_cast
         if self.fit_intercept:
             grad[self.layout.slices["intercept"]] = g.sum(axis=0)
+        return loss, grad
+
+    def _full_sw_mean(self) -> np.ndarray:
+        if self._sw_mean is None:
+            self._sw_mean = self.sw / max(self.n_samples, 1)
+        return self._sw_mean
+
+    def _fused_value_grad(self, w):
+        """Full-batch loss and gradient of a one-output model on dense ``X``: one pass
+        over the rows (see ``_fused``) instead of two matrix-vector products."""
+        coef, b = self._parts(w)
+        grad = np.empty(self.layout.size, dtype=np.float64)
+        z = np.empty(self.n_samples, dtype=np.float64)
+        gc = self.layout.view(grad, "coef")[:, 0]
+        loss, g_sum = dense_loss_grad(self.X, self.y_flat, self._full_sw_mean(),
+                                      np.ascontiguousarray(coef[:, 0]),
+                                      float(b[0]) if self.fit_intercept else 0.0,
+                                      self.loss.kernel, self.loss.params(), z, gc)
+        if self.fit_intercept:
+            grad[self.layout.slices["intercept"]] = g_sum
+        self._cache = (w.copy(), z[:, None])
         return loss, grad
 
     def value(self, w, idx=None):
