@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..solver import SGD, Objective, ParamLayout, SparseGrad
+from . import _epochs as E
 from . import _kernels as K
 
 LOSS_CODES = {"squared_error": K.SQUARED, "logistic": K.LOGISTIC, "bpr": K.BPR}
@@ -152,7 +153,7 @@ class MFObjective(Objective):
             self._acc = np.zeros(self.layout.size)
             self._mark = np.full(self.layout.size, -1, dtype=np.int64)
             self._touched = np.empty(self.layout.size, dtype=np.int64)
-        loss, coords, vals = K.batch_grad(self.codes, self.y, self.sw, rows, *self._args(),
+        loss, coords, vals = E.batch_grad(self.codes, self.y, self.sw, rows, *self._args(),
                                           self._seed(rng), w, self._acc, self._mark,
                                           self._touched)
         m = max(rows.size, 1)
@@ -165,7 +166,7 @@ class MFObjective(Objective):
 
     def value(self, w, idx=None) -> float:
         rows = np.arange(self.n_samples) if idx is None else np.asarray(idx, dtype=np.int64)
-        loss = K.batch_loss(self.codes, self.y, self.sw, rows, *self._args(), self._seed(),
+        loss = E.batch_loss(self.codes, self.y, self.sw, rows, *self._args(), self._seed(),
                             w)
         return float(loss / max(rows.size, 1))
 
@@ -185,14 +186,14 @@ class MFObjective(Objective):
                 and ctx.rule is SGD.rules.get(np.dtype(w.dtype))):
             # biased MF with plain SGD: the inlined special case (see sgd_pair_epoch)
             P, Q = self._factor_views(w)
-            loss, norm = K.sgd_pair_epoch(self._users, self._items, self.y, self.sw, order,
+            loss, norm = E.sgd_pair_epoch(self._users, self._items, self.y, self.sw, order,
                                           self.alpha, self.alpha_bias, self.mu0,
                                           self.mu_off, int(self.bias_off[0]),
                                           int(self.bias_off[1]), P, Q, w, ctx.lrs,
                                           ctx.max_grad_norm)
             n = max(order.size, 1)
             return loss / n, norm / n
-        loss, norm = K.sample_epoch(self.codes, self.y, self.sw, order,
+        loss, norm = E.sample_epoch(self.codes, self.y, self.sw, order,
                                     *self._args(), self._seed(), ctx.rule, ctx.hp, w,
                                     opt_state, ctx.lrs, ctx.t0, ctx.step, ctx.max_grad_norm)
         n = max(order.size, 1)
