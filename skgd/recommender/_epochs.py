@@ -230,3 +230,154 @@ def batch_loss(codes, y, sw, idx, k, loss_code, n_neg, alpha, alpha_b, mu0, mu_o
                                   dl, slot_f, slot_x, slot_g, gidx, gval)
         loss_sum += loss
     return loss_sum
+
+
+@njit(cache=True)
+def group_by_user(users, order):
+    """``order`` regrouped by user: users in the order of their first appearance, each
+    user's rows in their order. Returns (rows, block starts)."""
+    n = order.size
+    n_users = 0
+    for kk in range(n):
+        n_users = max(n_users, users[order[kk]] + 1)
+    rank = np.full(n_users, -1, np.int64)
+    count = np.zeros(n_users + 1, np.int64)
+    nb = 0
+    for kk in range(n):
+        x = users[order[kk]]
+        if rank[x] < 0:
+            rank[x] = nb
+            nb += 1
+        count[rank[x] + 1] += 1
+    for b in range(nb):
+        count[b + 1] += count[b]
+    starts = count[:nb + 1].copy()
+    out = np.empty(n, np.int64)
+    for kk in range(n):
+        i = order[kk]
+        r = rank[users[i]]
+        out[count[r]] = i
+        count[r] += 1
+    return out, starts
+
+
+@njit(cache=True, fastmath=FASTMATH, boundscheck=False)
+def svdpp_epoch(users, items, y, sw, order, alpha, alpha_b, alpha_y, mu0, mu_off, bu_off,
+                bi_off, P2, Q2, Y2, w, lrs, max_norm, hist_indptr, hist_items):
+    r"""Per-interaction SGD epoch of SVD++ (two fields, squared error).
+
+    The user vector is :math:`p_u + z_u` with :math:`z_u = |N(u)|^{-1/2} \sum_{j \in
+    N(u)} y_j` (``hist_*``: CSR of each user's items :math:`N(u)`), and an interaction
+    moves :math:`\mu, b_u, b_i, p_u, q_i` and every :math:`y_j, j \in N(u)` by its
+    gradient at the old values, as Surprise's ``SVDpp``, in O(k) instead of
+    O(|N(u)| k): the rows are processed user by user (:func:`group_by_user`), and
+    within a user's block every :math:`y_j` follows the same affine recursion
+    :math:`y_j \leftarrow d_t y_j - c_t s e_t q_t` (:math:`d_t = 1 - c_t \alpha_y`,
+    :math:`s = |N(u)|^{-1/2}`), so :math:`y_j = D y_j^{(0)} - s G` with a scalar
+    :math:`D` and one vector :math:`G` applied at the end of the block, while
+    :math:`z_u \leftarrow d_t z_u - c_t e_t q_t` is kept exactly. The squared norm
+    :math:`\sum_j \|y_j\|^2` (for the loss, the gradient norm and clipping) follows
+    the same recursion. Returns (sum of losses, sum of gradient norms).
+    """
+    k = P2.shape[1]
+    rows, starts = group_by_user(users, order)
+    z = np.empty(k)
+    G = np.empty(k)
+    loss_sum = 0.0
+    norm_sum = 0.0
+    clip = max_norm > 0.0
+    for b in range(starts.size - 1):
+        u = users[rows[starts[b]]]
+        a0 = hist_indptr[u]
+        a1 = hist_indptr[u + 1]
+        m = a1 - a0
+        s = 1.0 / math.sqrt(m) if m > 0 else 0.0
+        # z = s sum_j y_j and ysq = sum_j |y_j|^2 at the start of the block
+        for j in range(k):
+            z[j] = 0.0
+            G[j] = 0.0
+        ysq = 0.0
+        for t in range(a0, a1):
+            Yr = Y2[hist_items[t]]
+            for j in range(k):
+                v = Yr[j]
+                z[j] += v
+                ysq += v * v
+        for j in range(k):
+            z[j] *= s
+        ay = alpha_y if m > 0 else 0.0
+        D = 1.0
+        P = P2[u]
+        for kk in range(starts[b], starts[b + 1]):
+            i = rows[kk]
+            x1 = items[i]
+            si = sw[i]
+            Q = Q2[x1]
+            bu = w[bu_off + u] if bu_off >= 0 else 0.0
+            bi = w[bi_off + x1] if bi_off >= 0 else 0.0
+            pq = 0.0
+            zq = 0.0
+            pp = 0.0
+            qq = 0.0
+            pz = 0.0
+            zz = 0.0
+            for j in range(k):
+                p = P[j]
+                q = Q[j]
+                v = z[j]
+                pq += p * q
+                zq += v * q
+                pp += p * p
+                qq += q * q
+                pz += p * v
+                zz += v * v
+            pred = mu0 + bu + bi + pq + zq
+            if mu_off >= 0:
+                pred += w[mu_off]
+            e = pred - y[i]
+            reg = alpha * (pp + qq) + ay * ysq
+            # |e q + a p|^2 + |e (p + z) + a q|^2 + sum_j |e s q + a_y y_j|^2 (m s^2 = 1)
+            sq = (e * e * qq + 2.0 * e * alpha * pq + alpha * alpha * pp
+                  + e * e * (pp + 2.0 * pz + zz) + 2.0 * e * alpha * (pq + zq)
+                  + alpha * alpha * qq)
+            if m > 0:
+                sq += e * e * qq + 2.0 * e * ay * zq + ay * ay * ysq
+            if mu_off >= 0:
+                sq += e * e
+            if bu_off >= 0:
+                sq += (e + alpha_b * bu) ** 2
+                reg += alpha_b * bu * bu
+            if bi_off >= 0:
+                sq += (e + alpha_b * bi) ** 2
+                reg += alpha_b * bi * bi
+            norm = si * math.sqrt(max(sq, 0.0))
+            c = lrs[kk] * si
+            if clip and norm > max_norm:
+                c *= max_norm / norm
+            if mu_off >= 0:
+                w[mu_off] -= c * e
+            if bu_off >= 0:
+                w[bu_off + u] = bu - c * (e + alpha_b * bu)
+            if bi_off >= 0:
+                w[bi_off + x1] = bi - c * (e + alpha_b * bi)
+            d = 1.0 - c * ay
+            g = c * e
+            for j in range(k):
+                p = P[j]
+                q = Q[j]
+                v = z[j]
+                P[j] = p - c * (e * q + alpha * p)
+                Q[j] = q - c * (e * (p + v) + alpha * q)
+                z[j] = d * v - g * q
+                G[j] = d * G[j] + g * q
+            # sum_j |d y_j - g s q|^2 = d^2 ysq - 2 d g q.z + g^2 qq (m s^2 = 1)
+            if m > 0:
+                ysq = max(d * d * ysq - 2.0 * d * g * zq + g * g * qq, 0.0)
+            D *= d
+            loss_sum += si * (0.5 * e * e + 0.5 * reg)
+            norm_sum += norm
+        for t in range(a0, a1):
+            Yr = Y2[hist_items[t]]
+            for j in range(k):
+                Yr[j] = D * Yr[j] - s * G[j]
+    return loss_sum, norm_sum

@@ -179,11 +179,14 @@ class MatrixFactorization(RecommendMixin, RegressorMixin, GDMixin, BaseEstimator
         "init_std": [Interval(Real, 0, None, closed="left")],
         "n_negatives": [Interval(Integral, 1, None, closed="left")],
         "clip": ["boolean"],
+        "svdpp": ["boolean"],
+        "alpha_svdpp": [Interval(Real, 0, None, closed="left"), None],
     }
 
     def __init__(self, n_components=100, *, loss="squared_error", global_bias="mean",
                  biases=True, alpha=0.1, alpha_bias=None, init_std=0.1, n_negatives=1,
-                 clip=True, solver="sgd", learning_rate="constant", learning_rate_init=0.01,
+                 clip=True, svdpp=False, alpha_svdpp=None, solver="sgd",
+                 learning_rate="constant", learning_rate_init=0.01,
                  batch_size=1, max_iter=40, tol=None, n_iter_no_change=5,
                  early_stopping=False, validation_fraction=0.1, shuffle=True,
                  random_state=None, warm_start=False, verbose=0, max_grad_norm=100.0,
@@ -197,6 +200,8 @@ class MatrixFactorization(RecommendMixin, RegressorMixin, GDMixin, BaseEstimator
         self.init_std = init_std
         self.n_negatives = n_negatives
         self.clip = clip
+        self.svdpp = svdpp
+        self.alpha_svdpp = alpha_svdpp
         self.solver = solver
         self.learning_rate = learning_rate
         self.learning_rate_init = learning_rate_init
@@ -294,6 +299,11 @@ class MatrixFactorization(RecommendMixin, RegressorMixin, GDMixin, BaseEstimator
             raise ValueError("solver='newton' is not available for MatrixFactorization "
                              "(no Hessian-vector products); use 'lbfgs' or a first-order "
                              "solver.")
+        if self.svdpp and (self._implicit or X.shape[1] != 2
+                           or getattr(self.solver, "name", self.solver) != "sgd"
+                           or self.batch_size != 1):
+            raise ValueError("svdpp=True needs two fields (user, item), "
+                             "loss='squared_error', solver='sgd' and batch_size=1.")
         validation = None
         if X_val is not None or y_val is not None:
             if X_val is None or (y_val is None and not self._implicit):
@@ -378,11 +388,14 @@ class MatrixFactorization(RecommendMixin, RegressorMixin, GDMixin, BaseEstimator
         seen.data[:] = 1
         self._seen = seen.astype(np.int8)
 
-    def _objective(self, codes, y, sw, dtype, seed, alpha=None, alpha_bias=None):
+    def _objective(self, codes, y, sw, dtype, seed, alpha=None, alpha_bias=None,
+                   alpha_svdpp=None):
         F = codes.shape[1]
         alpha = self.alpha if alpha is None else alpha
         if alpha_bias is None:
             alpha_bias = alpha if self.alpha_bias is None else self.alpha_bias
+        if alpha_svdpp is None:
+            alpha_svdpp = alpha if self.alpha_svdpp is None else self.alpha_svdpp
         learn = (self.global_bias == "learn" if self.loss == "squared_error"
                  else self.loss == "logistic" and self.global_bias is not None)
         return MFObjective(
@@ -392,12 +405,14 @@ class MatrixFactorization(RecommendMixin, RegressorMixin, GDMixin, BaseEstimator
             biases=self._bias_flags(F), init_std=self.init_std,
             n_negatives=self.n_negatives, swap_fields=self._item_side,
             item_table=self._item_table, seen_indptr=self._seen.indptr,
-            seen_items=self._seen.indices, seed=seed, dtype=dtype)
+            seen_items=self._seen.indices, svdpp=self.svdpp,
+            alpha_svdpp=alpha_svdpp,
+            seed=seed, dtype=dtype)
 
     def _validation(self, X_val, y_val, sw_val, objective, dtype):
         codes = self._codes(X_val)
         obj = self._objective(codes, np.asarray(y_val, dtype=np.float64), sw_val, dtype,
-                              seed=0, alpha=0.0, alpha_bias=0.0)
+                              seed=0, alpha=0.0, alpha_bias=0.0, alpha_svdpp=0.0)
         if self._implicit:
             return Validation(obj)
         y_val = np.asarray(y_val, dtype=np.float64)
@@ -436,6 +451,8 @@ class MatrixFactorization(RecommendMixin, RegressorMixin, GDMixin, BaseEstimator
 
     def _store(self, objective) -> None:
         w = self._solver_state.w
+        # what predictions use (with svdpp: the user factors include z_u)
+        self._w_pred = wp = objective.prediction_params(w)
         lay = objective.layout
         self._layout = lay
         self._k = objective.k
@@ -443,8 +460,10 @@ class MatrixFactorization(RecommendMixin, RegressorMixin, GDMixin, BaseEstimator
                                                       objective.fac_off)
         self.global_mean_ = self._mu + (float(w[self._mu_off]) if self._mu_off >= 0 else 0.0)
         self.field_ids_ = [e.classes_ for e in self._encoders]
-        self.field_factors_ = [lay.view(w, f"factors_{f}").copy()
+        self.field_factors_ = [lay.view(wp, f"factors_{f}").copy()
                                for f in range(len(self._encoders))]
+        if self.svdpp:
+            self.svdpp_factors_ = lay.view(w, "svdpp").copy()
         self.field_biases_ = [lay.view(w, f"bias_{f}").copy() if f"bias_{f}" in lay.shapes
                               else np.zeros(len(e), dtype=w.dtype)
                               for f, e in enumerate(self._encoders)]
@@ -462,7 +481,7 @@ class MatrixFactorization(RecommendMixin, RegressorMixin, GDMixin, BaseEstimator
         X = self._check_X(X, reset=False)
         from ._kernels import predict
 
-        pred = predict(self._solver_state.w, self._codes(X), self._k, self._mu,
+        pred = predict(self._w_pred, self._codes(X), self._k, self._mu,
                        self._mu_off, self._bias_off, self._fac_off)
         if self.clip and not self._implicit:
             np.clip(pred, *self._y_range, out=pred)
