@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 
 from ..solver import SGD, Objective, ParamLayout, SparseGrad
+from . import _epochs as E
 from . import _kernels as K
 
 LOSS_CODES = {"squared_error": K.SQUARED, "logistic": K.LOGISTIC, "bpr": K.BPR}
@@ -33,6 +35,12 @@ class MFObjective(Objective):
     :math:`x_{ij}` is row :math:`i` with its item-side fields replaced by those of a
     sampled negative item :math:`j` (uniform over the items the user has not
     interacted with).
+
+    With ``svdpp`` (two fields, squared error) the user vector :math:`p_u` becomes
+    :math:`p_u + |N(u)|^{-1/2} \sum_{j \in N(u)} y_j` (SVD++, Koren 2008), with
+    :math:`N(u)` the user's training items (``seen_*``) and one more factor matrix
+    :math:`Y` (block ``svdpp``); an interaction then also touches every :math:`y_j`,
+    :math:`j \in N(u)`, regularised by :math:`\tfrac{\alpha_y}{2} \|y_j\|^2`.
 
     Parameters
     ----------
@@ -65,7 +73,12 @@ class MFObjective(Objective):
     item_table : ndarray of shape (n_items, len(swap_fields))
         The item-side field indices of every item.
     seen_indptr, seen_items : ndarray
-        CSR of each user's training items (sorted), rejected as negatives.
+        CSR of each user's training items (sorted), rejected as negatives and the sets
+        :math:`N(u)` of ``svdpp``.
+    svdpp : bool
+        Add the SVD++ term (needs two fields and ``squared_error``).
+    alpha_svdpp : float
+        :math:`\alpha_y`.
     seed : int
         Seeds negative sampling (a new seed is drawn per epoch).
     dtype : dtype
@@ -77,7 +90,7 @@ class MFObjective(Objective):
     def __init__(self, codes, y, sample_weight, *, n_ids, n_components, loss, alpha,
                  alpha_bias, global_mean, learn_mean, biases, init_std, n_negatives=1,
                  swap_fields=None, item_table=None, seen_indptr=None, seen_items=None,
-                 seed=0, dtype=np.float64):
+                 svdpp=False, alpha_svdpp=0.0, seed=0, dtype=np.float64):
         self.codes = np.ascontiguousarray(codes, dtype=np.int64)
         self.n_samples, self.n_fields = self.codes.shape
         self.y = np.ascontiguousarray(y, dtype=np.float64)
@@ -102,6 +115,13 @@ class MFObjective(Objective):
                 shapes[f"bias_{f}"] = (n,)
         for f, n in enumerate(self.n_ids):
             shapes[f"factors_{f}"] = (n, self.k)
+        self.svdpp = bool(svdpp)
+        self.alpha_svdpp = float(alpha_svdpp)
+        if self.svdpp:
+            if self.n_fields != 2 or loss != "squared_error":
+                raise ValueError("svdpp=True needs two fields (user, item) and "
+                                 "loss='squared_error'.")
+            shapes["svdpp"] = (self.n_ids[1], self.k)
         # no solver penalty: the regularisation is part of each interaction's loss
         self.layout = ParamLayout(shapes, penalized={name: False for name in shapes})
         sl = self.layout.slices
@@ -123,6 +143,7 @@ class MFObjective(Objective):
         self.seen_items = empty if seen_items is None else seen_items.astype(np.int64)
         if seen_indptr is None:
             self.seen_indptr = np.zeros(self.n_ids[0] + 1, dtype=np.int64)
+        self._hist = None
         self._rng = np.random.RandomState(seed)
         self._users = self._items = None
         # scratch of the mini-batch gradient, allocated on first use
@@ -133,9 +154,10 @@ class MFObjective(Objective):
         """Factors :math:`\\mathcal N(0, \\text{init\\_std}^2)` (field by field, user
         factors first, as Surprise draws them), biases and :math:`\\mu` zero."""
         w = np.zeros(self.layout.size, dtype=self.dtype)
-        for f in range(self.n_fields):
-            self.layout.view(w, f"factors_{f}")[...] = random_state.normal(
-                0.0, self.init_std, size=(self.n_ids[f], self.k))
+        names = [f"factors_{f}" for f in range(self.n_fields)]
+        for name in [*names, "svdpp"] if self.svdpp else names:
+            self.layout.view(w, name)[...] = random_state.normal(
+                0.0, self.init_std, size=self.layout.shapes[name])
         return w
 
     def _args(self):
@@ -147,12 +169,15 @@ class MFObjective(Objective):
         return int((self._rng if rng is None else rng).randint(2**31 - 1))
 
     def value_grad(self, w, idx=None, rng=None):
+        if self.svdpp:
+            raise ValueError("svdpp=True is trained by per-interaction SGD only "
+                             "(solver='sgd', batch_size=1).")
         rows = np.arange(self.n_samples) if idx is None else np.asarray(idx, dtype=np.int64)
         if self._acc is None or self._acc.size != self.layout.size:
             self._acc = np.zeros(self.layout.size)
             self._mark = np.full(self.layout.size, -1, dtype=np.int64)
             self._touched = np.empty(self.layout.size, dtype=np.int64)
-        loss, coords, vals = K.batch_grad(self.codes, self.y, self.sw, rows, *self._args(),
+        loss, coords, vals = E.batch_grad(self.codes, self.y, self.sw, rows, *self._args(),
                                           self._seed(rng), w, self._acc, self._mark,
                                           self._touched)
         m = max(rows.size, 1)
@@ -165,7 +190,9 @@ class MFObjective(Objective):
 
     def value(self, w, idx=None) -> float:
         rows = np.arange(self.n_samples) if idx is None else np.asarray(idx, dtype=np.int64)
-        loss = K.batch_loss(self.codes, self.y, self.sw, rows, *self._args(), self._seed(),
+        if self.svdpp:
+            return self._svdpp_value(w, rows)
+        loss = E.batch_loss(self.codes, self.y, self.sw, rows, *self._args(), self._seed(),
                             w)
         return float(loss / max(rows.size, 1))
 
@@ -181,26 +208,80 @@ class MFObjective(Objective):
 
     def sample_epoch(self, w, opt_state, order, ctx):
         order = order.astype(np.int64, copy=False)
+        if self.svdpp:
+            if ctx.rule is not SGD.rules.get(np.dtype(w.dtype)):
+                raise ValueError("svdpp=True is trained by per-interaction SGD only "
+                                 "(solver='sgd', batch_size=1).")
+            P, Q = self._factor_views(w)
+            loss, norm = E.svdpp_epoch(self._users, self._items, self.y, self.sw, order,
+                                       self.alpha, self.alpha_bias, self.alpha_svdpp,
+                                       self.mu0, self.mu_off, int(self.bias_off[0]),
+                                       int(self.bias_off[1]), P, Q,
+                                       self.layout.view(w, "svdpp"), w, ctx.lrs,
+                                       ctx.max_grad_norm, self.seen_indptr, self.seen_items)
+            n = max(order.size, 1)
+            return loss / n, norm / n
         if (self.inline_sgd and self.loss_code == K.SQUARED and self.n_fields == 2
                 and ctx.rule is SGD.rules.get(np.dtype(w.dtype))):
             # biased MF with plain SGD: the inlined special case (see sgd_pair_epoch)
             P, Q = self._factor_views(w)
-            loss, norm = K.sgd_pair_epoch(self._users, self._items, self.y, self.sw, order,
+            loss, norm = E.sgd_pair_epoch(self._users, self._items, self.y, self.sw, order,
                                           self.alpha, self.alpha_bias, self.mu0,
                                           self.mu_off, int(self.bias_off[0]),
                                           int(self.bias_off[1]), P, Q, w, ctx.lrs,
                                           ctx.max_grad_norm)
             n = max(order.size, 1)
             return loss / n, norm / n
-        loss, norm = K.sample_epoch(self.codes, self.y, self.sw, order,
+        loss, norm = E.sample_epoch(self.codes, self.y, self.sw, order,
                                     *self._args(), self._seed(), ctx.rule, ctx.hp, w,
                                     opt_state, ctx.lrs, ctx.t0, ctx.step, ctx.max_grad_norm)
         n = max(order.size, 1)
         return loss / n, norm / n
 
     # -- model -------------------------------------------------------------------------
+    def history_matrix(self) -> sp.csr_matrix:
+        """:math:`|N(u)|^{-1/2}` on the user's items: row ``u`` times :math:`Y` is
+        :math:`z_u`."""
+        if self._hist is None:
+            indptr, items = self.seen_indptr, self.seen_items
+            m = np.diff(indptr)
+            vals = np.repeat(1.0 / np.sqrt(np.maximum(m, 1)), m)
+            self._hist = sp.csr_matrix((vals, items[:indptr[-1]], indptr),
+                                       shape=(self.n_ids[0], self.n_ids[1]))
+        return self._hist
+
+    def prediction_params(self, w) -> np.ndarray:
+        """``w`` with the user factors replaced by what predictions use: with
+        ``svdpp`` :math:`p_u + z_u` (a copy), else ``w`` itself."""
+        if not self.svdpp:
+            return w
+        out = w.copy()
+        self.layout.view(out, "factors_0")[...] += (
+            self.history_matrix() @ self.layout.view(w, "svdpp"))
+        return out
+
+    def _svdpp_value(self, w, rows) -> float:
+        wp = self.prediction_params(w)
+        lay = self.layout
+        u, i = self.codes[rows, 0], self.codes[rows, 1]
+        e = K.predict(wp, self.codes[rows], self.k, self.mu0, self.mu_off, self.bias_off,
+                      self.fac_off) - self.y[rows]
+        P, Q, Y = lay.view(w, "factors_0"), lay.view(w, "factors_1"), lay.view(w, "svdpp")
+        reg = self.alpha * (np.einsum("ij,ij->i", P[u], P[u])
+                            + np.einsum("ij,ij->i", Q[i], Q[i]))
+        # sum of |y_j|^2 over each user's items
+        ysq = sp.csr_matrix(self.history_matrix(), copy=True)
+        ysq.data[:] = 1.0
+        reg += self.alpha_svdpp * (ysq @ np.einsum("ij,ij->i", Y, Y))[u]
+        for f, x in ((0, u), (1, i)):
+            if self.bias_off[f] >= 0:
+                b = w[self.bias_off[f] + x]
+                reg += self.alpha_bias * b * b
+        loss = self.sw[rows] * (0.5 * e * e + 0.5 * reg)
+        return float(loss.sum() / max(rows.size, 1))
+
     def predict(self, w, codes=None) -> np.ndarray:
         """Model outputs of ``codes`` (the training rows when None)."""
         codes = self.codes if codes is None else np.ascontiguousarray(codes, np.int64)
-        return K.predict(w, codes, self.k, self.mu0, self.mu_off, self.bias_off,
-                         self.fac_off)
+        return K.predict(self.prediction_params(w), codes, self.k, self.mu0, self.mu_off,
+                         self.bias_off, self.fac_off)

@@ -1,0 +1,383 @@
+"""Compiled epochs of the factorization model (numba, cached on disk).
+
+:func:`sample_epoch` runs per-interaction updates through an optimizer's compiled
+rule, :func:`sgd_pair_epoch` is its inlined special case for biased MF with plain SGD,
+and :func:`batch_grad`/:func:`batch_loss` sum the gradient or loss of a mini-batch of
+interaction groups (see :mod:`._kernels` for the model, the groups and the layout).
+"""
+
+import math
+
+import numpy as np
+from numba import njit
+
+from ..solver._rules import ptr
+from ._kernels import FASTMATH, SQUARED, _fill_group, _group_grad
+
+
+@njit(cache=True)
+def _scratch(w, F, k, nrows):
+    ms = F * nrows
+    return (np.empty((nrows, F), np.int64), np.zeros((nrows + ms, max(k, 1))),
+            np.empty(nrows), np.empty(nrows), np.empty(ms, np.int64),
+            np.empty(ms, np.int64), np.empty((ms, max(k, 1)), w.dtype),
+            np.empty(ms + 1, np.int64), np.empty(ms + 1, w.dtype))
+
+
+@njit(cache=True, fastmath=FASTMATH)
+def sample_epoch(codes, y, sw, order, k, loss_code, n_neg, alpha, alpha_b, mu0, mu_off,
+                 bias_off, fac_off, swapped, swap_fields, item_table, pos_indptr, pos_items,
+                 seed, rule, hp, w, state, lrs, t0, step, max_norm):
+    """Per-interaction epoch over the rows ``order``. Returns (sum of losses, sum of
+    gradient norms).
+
+    Each interaction's gradient goes through the optimizer's compiled update rule: one
+    call for the biases it touches, then one call per factor row, on the row's
+    contiguous block (``dense=1`` with pointers offset to the row; the state of slot
+    ``s`` of coordinate ``i`` stays at ``state[s * n + i]``).
+    """
+    np.random.seed(seed)  # noqa: NPY002 (seeds numba's own generator)
+    F = codes.shape[1]
+    nrows = 1 if loss_code == SQUARED else 1 + n_neg
+    rows, S, pred, dl, slot_f, slot_x, slot_g, gidx, gval = _scratch(w, F, k, nrows)
+    loss_sum = 0.0
+    norm_sum = 0.0
+    n = w.size
+    for kk in range(order.size):
+        i = order[kk]
+        _fill_group(codes, i, rows, nrows, swap_fields, item_table, pos_indptr, pos_items)
+        loss, m, ns = _group_grad(w, rows, nrows, F, k, loss_code, y[i], sw[i], alpha,
+                                  alpha_b, mu0, mu_off, bias_off, fac_off, swapped, S, pred,
+                                  dl, slot_f, slot_x, slot_g, gidx, gval)
+        sq = 0.0
+        for j in range(m):
+            sq += gval[j] * gval[j]
+        for s in range(ns):
+            for j in range(k):
+                sq += slot_g[s, j] * slot_g[s, j]
+        norm = math.sqrt(sq)
+        # clipping by the global norm of this interaction's gradient
+        if max_norm > 0.0 and norm > max_norm:
+            scale = max_norm / norm
+            for j in range(m):
+                gval[j] *= scale
+            for s in range(ns):
+                for j in range(k):
+                    slot_g[s, j] *= scale
+        lr = lrs[kk]
+        t = float(t0 + kk + 1)
+        if m > 0:
+            rule(ptr(w), ptr(gval), ptr(gidx), m, 0, ptr(state), n, ptr(hp), lr, t,
+                 ptr(step))
+        for s in range(ns):
+            a = fac_off[slot_f[s]] + slot_x[s] * k
+            rule(ptr(w[a:]), ptr(slot_g[s]), ptr(gidx), k, 1, ptr(state[a:]), n, ptr(hp),
+                 lr, t, ptr(step[a:]))
+        loss_sum += loss
+        norm_sum += norm
+    return loss_sum, norm_sum
+
+
+@njit(cache=True, fastmath=FASTMATH, boundscheck=False)
+def sgd_pair_epoch(users, items, y, sw, order, alpha, alpha_b, mu0, mu_off, bu_off, bi_off,
+                   P2, Q2, w, lrs, max_norm):
+    """Per-interaction epoch of biased MF (two fields, squared error) with plain SGD.
+
+    The inlined special case of :func:`sample_epoch` for the SGD rule
+    :math:`w \\leftarrow w - \\eta g`: the same gradients (evaluated at the old
+    values) and the same update, fused into one pass over the two factor rows, which
+    the compiler vectorises (the call through the rule's pointer cannot be). ``P2`` and
+    ``Q2`` are the ``(n_users, k)`` and ``(n_items, k)`` row-major views of the factor
+    blocks of ``w``; ``users``/``items`` the field indices of the rows, read in the
+    order ``order`` (no per-epoch gather). The gradient norm (reported, and used for
+    clipping when ``max_norm > 0``) follows from three reductions of one pass,
+    :math:`\\|g_p\\|^2 + \\|g_q\\|^2 = s^2[(e^2+\\alpha^2)(\\|p\\|^2+\\|q\\|^2)
+    + 4 e \\alpha\\, p^\\top q]`. Returns (sum of losses, sum of gradient norms).
+    """
+    # clipping on or off are two compiled loops: with a run-time test inside one loop,
+    # the step size depends on the norm's square root and division, which then sit on
+    # the critical path from one update to the next (about 25% slower)
+    if max_norm > 0.0:
+        return _pair_loop(users, items, y, sw, order, alpha, alpha_b, mu0, mu_off, bu_off,
+                          bi_off, P2, Q2, w, lrs, max_norm, True)
+    return _pair_loop(users, items, y, sw, order, alpha, alpha_b, mu0, mu_off, bu_off,
+                      bi_off, P2, Q2, w, lrs, max_norm, False)
+
+
+@njit(cache=True, fastmath=FASTMATH, boundscheck=False)
+def _pair_loop(users, items, y, sw, order, alpha, alpha_b, mu0, mu_off, bu_off, bi_off,
+               P2, Q2, w, lrs, max_norm, clip):
+    loss_sum = 0.0
+    norm_sum = 0.0
+    k = P2.shape[1]
+    has_mu = mu_off >= 0
+    has_bu = bu_off >= 0
+    has_bi = bi_off >= 0
+    for kk in range(order.size):
+        i = order[kk]
+        x0 = users[i]
+        x1 = items[i]
+        si = sw[i]
+        pred = mu0
+        if has_mu:
+            pred += w[mu_off]
+        bu = w[bu_off + x0] if has_bu else 0.0
+        bi = w[bi_off + x1] if has_bi else 0.0
+        P = P2[x0]
+        Q = Q2[x1]
+        pq = 0.0
+        pp = 0.0
+        qq = 0.0
+        for j in range(k):
+            p = P[j]
+            q = Q[j]
+            pq += p * q
+            pp += p * p
+            qq += q * q
+        e = pred + bu + bi + pq - y[i]
+        reg = alpha * (pp + qq)
+        sq = (e * e + alpha * alpha) * (pp + qq) + 4.0 * e * alpha * pq
+        if has_mu:
+            sq += e * e
+        if has_bu:
+            sq += (e + alpha_b * bu) ** 2
+            reg += alpha_b * bu * bu
+        if has_bi:
+            sq += (e + alpha_b * bi) ** 2
+            reg += alpha_b * bi * bi
+        norm = si * math.sqrt(max(sq, 0.0))
+        c = lrs[kk] * si
+        # clipping by the global norm of this interaction's gradient
+        if clip and norm > max_norm:
+            c *= max_norm / norm
+        if has_mu:
+            w[mu_off] -= c * e
+        if has_bu:
+            w[bu_off + x0] = bu - c * (e + alpha_b * bu)
+        if has_bi:
+            w[bi_off + x1] = bi - c * (e + alpha_b * bi)
+        for j in range(k):
+            p = P[j]
+            q = Q[j]
+            P[j] = p - c * (e * q + alpha * p)
+            Q[j] = q - c * (e * p + alpha * q)
+        loss_sum += si * (0.5 * e * e + 0.5 * reg)
+        norm_sum += norm
+    return loss_sum, norm_sum
+
+
+@njit(cache=True, fastmath=FASTMATH)
+def batch_grad(codes, y, sw, idx, k, loss_code, n_neg, alpha, alpha_b, mu0, mu_off,
+               bias_off, fac_off, swapped, swap_fields, item_table, pos_indptr, pos_items,
+               seed, w, acc, mark, touched):
+    """Summed loss and gradient of the groups of rows ``idx``, as unique coordinates.
+
+    ``acc`` (zeros) and ``mark`` (-1) are scratch of ``w``'s length, restored on return.
+    Returns ``(loss_sum, coords, grad_sum)``.
+    """
+    np.random.seed(seed)  # noqa: NPY002 (seeds numba's own generator)
+    F = codes.shape[1]
+    nrows = 1 if loss_code == SQUARED else 1 + n_neg
+    rows, S, pred, dl, slot_f, slot_x, slot_g, gidx, gval = _scratch(acc, F, k, nrows)
+    nt = 0
+    loss_sum = 0.0
+    for q in range(idx.size):
+        i = idx[q]
+        _fill_group(codes, i, rows, nrows, swap_fields, item_table, pos_indptr, pos_items)
+        loss, m, ns = _group_grad(w, rows, nrows, F, k, loss_code, y[i], sw[i], alpha,
+                                  alpha_b, mu0, mu_off, bias_off, fac_off, swapped, S, pred,
+                                  dl, slot_f, slot_x, slot_g, gidx, gval)
+        loss_sum += loss
+        for j in range(m + ns * k):
+            if j < m:
+                c = gidx[j]
+                g = gval[j]
+            else:
+                s = (j - m) // k
+                c = fac_off[slot_f[s]] + slot_x[s] * k + (j - m) % k
+                g = slot_g[s, (j - m) % k]
+            if mark[c] < 0:
+                mark[c] = nt
+                touched[nt] = c
+                nt += 1
+            acc[c] += g
+    coords = touched[:nt].copy()
+    vals = np.empty(nt)
+    for j in range(nt):
+        c = coords[j]
+        vals[j] = acc[c]
+        acc[c] = 0.0
+        mark[c] = -1
+    return loss_sum, coords, vals
+
+
+@njit(cache=True, fastmath=FASTMATH)
+def batch_loss(codes, y, sw, idx, k, loss_code, n_neg, alpha, alpha_b, mu0, mu_off,
+               bias_off, fac_off, swapped, swap_fields, item_table, pos_indptr, pos_items,
+               seed, w):
+    """Summed loss of the groups of rows ``idx`` (:func:`batch_grad` without the
+    gradient accumulation)."""
+    np.random.seed(seed)  # noqa: NPY002 (seeds numba's own generator)
+    F = codes.shape[1]
+    nrows = 1 if loss_code == SQUARED else 1 + n_neg
+    rows, S, pred, dl, slot_f, slot_x, slot_g, gidx, gval = _scratch(w, F, k, nrows)
+    loss_sum = 0.0
+    for q in range(idx.size):
+        i = idx[q]
+        _fill_group(codes, i, rows, nrows, swap_fields, item_table, pos_indptr, pos_items)
+        loss, m, ns = _group_grad(w, rows, nrows, F, k, loss_code, y[i], sw[i], alpha,
+                                  alpha_b, mu0, mu_off, bias_off, fac_off, swapped, S, pred,
+                                  dl, slot_f, slot_x, slot_g, gidx, gval)
+        loss_sum += loss
+    return loss_sum
+
+
+@njit(cache=True)
+def group_by_user(users, order):
+    """``order`` regrouped by user: users in the order of their first appearance, each
+    user's rows in their order. Returns (rows, block starts)."""
+    n = order.size
+    n_users = 0
+    for kk in range(n):
+        n_users = max(n_users, users[order[kk]] + 1)
+    rank = np.full(n_users, -1, np.int64)
+    count = np.zeros(n_users + 1, np.int64)
+    nb = 0
+    for kk in range(n):
+        x = users[order[kk]]
+        if rank[x] < 0:
+            rank[x] = nb
+            nb += 1
+        count[rank[x] + 1] += 1
+    for b in range(nb):
+        count[b + 1] += count[b]
+    starts = count[:nb + 1].copy()
+    out = np.empty(n, np.int64)
+    for kk in range(n):
+        i = order[kk]
+        r = rank[users[i]]
+        out[count[r]] = i
+        count[r] += 1
+    return out, starts
+
+
+@njit(cache=True, fastmath=FASTMATH, boundscheck=False)
+def svdpp_epoch(users, items, y, sw, order, alpha, alpha_b, alpha_y, mu0, mu_off, bu_off,
+                bi_off, P2, Q2, Y2, w, lrs, max_norm, hist_indptr, hist_items):
+    r"""Per-interaction SGD epoch of SVD++ (two fields, squared error).
+
+    The user vector is :math:`p_u + z_u` with :math:`z_u = |N(u)|^{-1/2} \sum_{j \in
+    N(u)} y_j` (``hist_*``: CSR of each user's items :math:`N(u)`), and an interaction
+    moves :math:`\mu, b_u, b_i, p_u, q_i` and every :math:`y_j, j \in N(u)` by its
+    gradient at the old values, as Surprise's ``SVDpp``, in O(k) instead of
+    O(|N(u)| k): the rows are processed user by user (:func:`group_by_user`), and
+    within a user's block every :math:`y_j` follows the same affine recursion
+    :math:`y_j \leftarrow d_t y_j - c_t s e_t q_t` (:math:`d_t = 1 - c_t \alpha_y`,
+    :math:`s = |N(u)|^{-1/2}`), so :math:`y_j = D y_j^{(0)} - s G` with a scalar
+    :math:`D` and one vector :math:`G` applied at the end of the block, while
+    :math:`z_u \leftarrow d_t z_u - c_t e_t q_t` is kept exactly. The squared norm
+    :math:`\sum_j \|y_j\|^2` (for the loss, the gradient norm and clipping) follows
+    the same recursion. Returns (sum of losses, sum of gradient norms).
+    """
+    k = P2.shape[1]
+    rows, starts = group_by_user(users, order)
+    z = np.empty(k)
+    G = np.empty(k)
+    loss_sum = 0.0
+    norm_sum = 0.0
+    clip = max_norm > 0.0
+    for b in range(starts.size - 1):
+        u = users[rows[starts[b]]]
+        a0 = hist_indptr[u]
+        a1 = hist_indptr[u + 1]
+        m = a1 - a0
+        s = 1.0 / math.sqrt(m) if m > 0 else 0.0
+        # z = s sum_j y_j and ysq = sum_j |y_j|^2 at the start of the block
+        for j in range(k):
+            z[j] = 0.0
+            G[j] = 0.0
+        ysq = 0.0
+        for t in range(a0, a1):
+            Yr = Y2[hist_items[t]]
+            for j in range(k):
+                v = Yr[j]
+                z[j] += v
+                ysq += v * v
+        for j in range(k):
+            z[j] *= s
+        ay = alpha_y if m > 0 else 0.0
+        D = 1.0
+        P = P2[u]
+        for kk in range(starts[b], starts[b + 1]):
+            i = rows[kk]
+            x1 = items[i]
+            si = sw[i]
+            Q = Q2[x1]
+            bu = w[bu_off + u] if bu_off >= 0 else 0.0
+            bi = w[bi_off + x1] if bi_off >= 0 else 0.0
+            pq = 0.0
+            zq = 0.0
+            pp = 0.0
+            qq = 0.0
+            pz = 0.0
+            zz = 0.0
+            for j in range(k):
+                p = P[j]
+                q = Q[j]
+                v = z[j]
+                pq += p * q
+                zq += v * q
+                pp += p * p
+                qq += q * q
+                pz += p * v
+                zz += v * v
+            pred = mu0 + bu + bi + pq + zq
+            if mu_off >= 0:
+                pred += w[mu_off]
+            e = pred - y[i]
+            reg = alpha * (pp + qq) + ay * ysq
+            # |e q + a p|^2 + |e (p + z) + a q|^2 + sum_j |e s q + a_y y_j|^2 (m s^2 = 1)
+            sq = (e * e * qq + 2.0 * e * alpha * pq + alpha * alpha * pp
+                  + e * e * (pp + 2.0 * pz + zz) + 2.0 * e * alpha * (pq + zq)
+                  + alpha * alpha * qq)
+            if m > 0:
+                sq += e * e * qq + 2.0 * e * ay * zq + ay * ay * ysq
+            if mu_off >= 0:
+                sq += e * e
+            if bu_off >= 0:
+                sq += (e + alpha_b * bu) ** 2
+                reg += alpha_b * bu * bu
+            if bi_off >= 0:
+                sq += (e + alpha_b * bi) ** 2
+                reg += alpha_b * bi * bi
+            norm = si * math.sqrt(max(sq, 0.0))
+            c = lrs[kk] * si
+            if clip and norm > max_norm:
+                c *= max_norm / norm
+            if mu_off >= 0:
+                w[mu_off] -= c * e
+            if bu_off >= 0:
+                w[bu_off + u] = bu - c * (e + alpha_b * bu)
+            if bi_off >= 0:
+                w[bi_off + x1] = bi - c * (e + alpha_b * bi)
+            d = 1.0 - c * ay
+            g = c * e
+            for j in range(k):
+                p = P[j]
+                q = Q[j]
+                v = z[j]
+                P[j] = p - c * (e * q + alpha * p)
+                Q[j] = q - c * (e * (p + v) + alpha * q)
+                z[j] = d * v - g * q
+                G[j] = d * G[j] + g * q
+            # sum_j |d y_j - g s q|^2 = d^2 ysq - 2 d g q.z + g^2 qq (m s^2 = 1)
+            if m > 0:
+                ysq = max(d * d * ysq - 2.0 * d * g * zq + g * g * qq, 0.0)
+            D *= d
+            loss_sum += si * (0.5 * e * e + 0.5 * reg)
+            norm_sum += norm
+        for t in range(a0, a1):
+            Yr = Y2[hist_items[t]]
+            for j in range(k):
+                Yr[j] = D * Yr[j] - s * G[j]
+    return loss_sum, norm_sum
