@@ -188,11 +188,14 @@ def test_dense_input_with_many_nonzeros_uses_blas():
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_first_layer_kernels_match_dense_products(dtype):
+def test_first_layer_kernels_match_dense_products(dtype, monkeypatch):
     """The recorded forward product and the weight gradient from its column filing
     (several blocks of rows, a partial last one, repeated and empty rows) equal the
     dense products, and so does the per-value scatter used without a recording."""
+    import skgd.neural_network._kernels as mod
     from skgd.neural_network._kernels import SLOT_BLOCK, CSRRows
+
+    monkeypatch.setattr(mod, "SLOT_DTYPES", (np.dtype(dtype),))
 
     rng = np.random.RandomState(0)
     X = rng.rand(150, 23)
@@ -208,6 +211,7 @@ def test_first_layer_kernels_match_dense_products(dtype):
     tol = dict(rtol=1e-5, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
     Z = csr.matmul(rows, W, b, record=True)
     np.testing.assert_allclose(Z, X[rows] @ W + b, **tol)
+    assert csr._slots is not None
     G, gb = np.empty_like(W), np.empty_like(b)
     csr.t_matmul(rows, D, G, gb)  # from the filing
     np.testing.assert_allclose(G, X[rows].T @ D, **tol)
