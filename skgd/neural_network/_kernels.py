@@ -71,6 +71,85 @@ def csr_rows_t_matmul(data, indices, indptr, rows, D, G, gb):
 
 
 @njit(cache=True, boundscheck=False, nogil=True)
+def csr_rows_matmul_slots(data, indices, indptr, rows, W, b, out, block, cnt, srow, sval):
+    """:func:`csr_rows_matmul` that also files every stored value by feature for the
+    backward pass: batch row ``r`` (block ``q = r // block``) with value ``v`` in column
+    ``j`` goes to ``srow[q, j, s], sval[q, j, s] = r, v`` with ``s = cnt[q, j]``, which
+    is then incremented (the columns of each block of rows, in CSC form with room for
+    ``block`` entries per column)."""
+    width = W.shape[1]
+    cnt[...] = 0
+    for r in range(rows.size):
+        i = rows[r]
+        q = r // block
+        c, sr, sv = cnt[q], srow[q], sval[q]
+        o = out[r]
+        for k in range(width):
+            o[k] = b[k]
+        p, end = indptr[i], indptr[i + 1]
+        while p + 3 < end:
+            v0, v1, v2, v3 = data[p], data[p + 1], data[p + 2], data[p + 3]
+            j0, j1, j2, j3 = indices[p], indices[p + 1], indices[p + 2], indices[p + 3]
+            w0, w1, w2, w3 = W[j0], W[j1], W[j2], W[j3]
+            for k in range(width):
+                o[k] += (v0 * w0[k] + v1 * w1[k]) + (v2 * w2[k] + v3 * w3[k])
+            for j, v in ((j0, v0), (j1, v1), (j2, v2), (j3, v3)):
+                s = c[j]
+                sr[j, s] = r
+                sv[j, s] = v
+                c[j] = s + 1
+            p += 4
+        while p < end:
+            v = data[p]
+            j = indices[p]
+            wj = W[j]
+            for k in range(width):
+                o[k] += v * wj[k]
+            s = c[j]
+            sr[j, s] = r
+            sv[j, s] = v
+            c[j] = s + 1
+            p += 1
+
+
+@njit(cache=True, boundscheck=False, nogil=True)
+def slots_t_matmul(cnt, srow, sval, D, G, gb):
+    """``G = X[rows].T @ D`` from the columns filed by :func:`csr_rows_matmul_slots`:
+    each gradient row ``G[j]`` is updated once per block of rows (four stored values
+    per pass) while it sits in L1, and the rows of ``D`` of a block stay in cache,
+    instead of a read-modify-write of ``G[j]`` per stored value. ``gb`` (or empty)
+    receives the column sums of ``D``."""
+    width = D.shape[1]
+    G[...] = 0
+    if gb.size > 0:
+        gb[...] = 0
+        for r in range(D.shape[0]):
+            d = D[r]
+            for k in range(width):
+                gb[k] += d[k]
+    for q in range(cnt.shape[0]):
+        c, sr, sv = cnt[q], srow[q], sval[q]
+        for j in range(G.shape[0]):
+            end = c[j]
+            if end == 0:
+                continue
+            g, rr, vv = G[j], sr[j], sv[j]
+            p = 0
+            while p + 3 < end:
+                v0, v1, v2, v3 = vv[p], vv[p + 1], vv[p + 2], vv[p + 3]
+                d0, d1, d2, d3 = D[rr[p]], D[rr[p + 1]], D[rr[p + 2]], D[rr[p + 3]]
+                for k in range(width):
+                    g[k] += (v0 * d0[k] + v1 * d1[k]) + (v2 * d2[k] + v3 * d3[k])
+                p += 4
+            while p < end:
+                v = vv[p]
+                d = D[rr[p]]
+                for k in range(width):
+                    g[k] += v * d[k]
+                p += 1
+
+
+@njit(cache=True, boundscheck=False, nogil=True)
 def dense_to_csr(X):
     """CSR arrays ``(data, indices, indptr)`` of a dense C-ordered matrix (sorted indices,
     int32 columns); two passes, no intermediate COO as in ``scipy.sparse.csr_matrix``."""
@@ -96,8 +175,25 @@ def dense_to_csr(X):
     return data[:nnz], indices[:nnz], indptr
 
 
+#: rows per block of the column filing of :func:`csr_rows_matmul_slots` (measured on
+#: MNIST batches of 200: 32 and 64 best, float32 and float64)
+SLOT_BLOCK = 32
+#: largest filing (blocks x features x SLOT_BLOCK entries) kept; wider inputs use
+#: :func:`csr_rows_t_matmul`
+MAX_SLOTS = 1 << 20
+#: parameter dtypes that use the filing: a float32 MNIST weight gradient (313 kB) stays
+#: in the 512 kB L2 cache, so its per-value updates are cheap and the filing measured
+#: 2-5 % slower per epoch; in float64 (627 kB) it measured 6-16 % faster
+SLOT_DTYPES = (np.dtype(np.float64),)
+
+
 class CSRRows:
     """A CSR matrix whose mini-batches are row-index arrays (no copies).
+
+    A forward product with ``record=True`` also files the batch's stored values by
+    column (:func:`csr_rows_matmul_slots`; for the dtypes in :data:`SLOT_DTYPES`), and
+    the next :meth:`t_matmul` of the same ``rows`` array uses that filing
+    (:func:`slots_t_matmul`).
 
     Parameters
     ----------
@@ -108,6 +204,8 @@ class CSRRows:
     def __init__(self, X):
         self.shape = X.shape
         self.dtype = X.dtype
+        self._slots = None  # (rows, cnt, srow, sval) of the last recorded forward product
+        self._buffers = {}
         if not sp.issparse(X):  # a dense matrix with few non-zeros
             self.data, self.indices, self.indptr = dense_to_csr(np.ascontiguousarray(X))
             return
@@ -117,20 +215,44 @@ class CSRRows:
         self.indices = X.indices.astype(itype, copy=False)
         self.indptr = X.indptr.astype(np.int64, copy=False)
 
-    def matmul(self, rows: np.ndarray, W: np.ndarray, b: np.ndarray | None = None
-               ) -> np.ndarray:
-        """``X[rows] @ W (+ b)``."""
+    def _slot_buffers(self, n_rows: int, dtype):
+        n_blocks = -(-n_rows // SLOT_BLOCK)
+        if (np.dtype(dtype) not in SLOT_DTYPES
+                or n_blocks * self.shape[1] * SLOT_BLOCK > MAX_SLOTS):
+            return None
+        key = (n_blocks, np.dtype(dtype))
+        if key not in self._buffers:  # one set per batch size (the last batch differs)
+            shape = (n_blocks, self.shape[1], SLOT_BLOCK)
+            # int16 batch-row numbers when they fit: half the index traffic
+            itype = np.int16 if n_rows <= np.iinfo(np.int16).max else np.int32
+            self._buffers[key] = (np.empty(shape[:2], np.int32), np.empty(shape, itype),
+                                  np.empty(shape, dtype))
+        return self._buffers[key]
+
+    def matmul(self, rows: np.ndarray, W: np.ndarray, b: np.ndarray | None = None,
+               record: bool = False) -> np.ndarray:
+        """``X[rows] @ W (+ b)``; ``record`` files the rows' values for :meth:`t_matmul`."""
         out = np.empty((rows.size, W.shape[1]), dtype=W.dtype)
         if b is None:
             b = np.zeros(W.shape[1], dtype=W.dtype)
-        csr_rows_matmul(self.data, self.indices, self.indptr, rows, W, b, out)
+        buffers = self._slot_buffers(rows.size, W.dtype) if record else None
+        if buffers is None:
+            csr_rows_matmul(self.data, self.indices, self.indptr, rows, W, b, out)
+            return out
+        csr_rows_matmul_slots(self.data, self.indices, self.indptr, rows, W, b, out,
+                              SLOT_BLOCK, *buffers)
+        self._slots = (rows, *buffers)
         return out
 
     def t_matmul(self, rows: np.ndarray, D: np.ndarray, out: np.ndarray,
                  out_sum: np.ndarray | None = None) -> None:
         """``out[...] = X[rows].T @ D`` (and ``out_sum[...] = D.sum(axis=0)``)."""
         gb = np.empty(0, dtype=D.dtype) if out_sum is None else out_sum
-        csr_rows_t_matmul(self.data, self.indices, self.indptr, rows, D, out, gb)
+        slots, self._slots = self._slots, None
+        if slots is not None and slots[0] is rows and slots[3].dtype == D.dtype:
+            slots_t_matmul(*slots[1:], D, out, gb)
+        else:
+            csr_rows_t_matmul(self.data, self.indices, self.indptr, rows, D, out, gb)
 
 
 @njit(cache=True, boundscheck=False, nogil=True)

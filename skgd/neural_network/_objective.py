@@ -218,7 +218,9 @@ class MLPObjective(Objective):
             W = P[f"coefs_{l}"]
             b = P.get(f"intercepts_{l}")
             if l == 0 and self.sparse:
-                Z = self.csr.matmul(rows, W, b)  # the intercept is added in the kernel
+                # the intercept is added in the kernel, which also files the batch's
+                # values by column for the weight gradient
+                Z = self.csr.matmul(rows, W, b, record=True)
             else:
                 Z = A @ W
                 if b is not None:

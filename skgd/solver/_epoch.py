@@ -7,7 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._objective import Objective, SparseGrad
-from ._rules import apply_dense, apply_sparse
+from ._regularizers import Regularizer
+from ._rules import apply_dense, apply_dense_split, apply_sparse
 
 
 @dataclass
@@ -44,6 +45,18 @@ def clip_(g: np.ndarray, max_norm: float | None) -> float:
     return norm
 
 
+def _fused_l2(cfg) -> np.ndarray | None:
+    """The rule's hyperparameters with the L2 proximal step fused in, or None (no
+    penalty, an L1 part, a regularizer with its own prox, or a rule that cannot)."""
+    pen = cfg.penalty
+    if not cfg.alpha or type(pen).prox is not Regularizer.prox:
+        return None
+    l1, l2 = pen.coefficients()
+    if l1 or not l2:
+        return None
+    return cfg.optimizer.fused_l2_hyperparameters(cfg.alpha * l2)
+
+
 def minibatch_epoch(objective: Objective, w: np.ndarray, opt_state: np.ndarray, order,
                     batch_size: int, lrs: np.ndarray, t0: int, cfg, penalized_ranges,
                     penalized_mask, step: np.ndarray, rng) -> tuple[float, float]:
@@ -51,9 +64,12 @@ def minibatch_epoch(objective: Objective, w: np.ndarray, opt_state: np.ndarray, 
 
     The penalty's proximal step runs over the ``penalized_ranges`` blocks after a dense
     gradient and over the touched penalised coordinates after a :class:`SparseGrad`.
+    An L2 step is fused into the update rule when the optimizer can do it
+    (:meth:`~skgd.solver.optimizers.Optimizer.fused_l2_hyperparameters`).
     """
     rule = cfg.optimizer.rule(w.dtype)
     hp = cfg.optimizer.hyperparameters()
+    hp_l2 = _fused_l2(cfg)
     n = order.size
     loss_sum = 0.0
     gnorm_sum = 0.0
@@ -71,9 +87,15 @@ def minibatch_epoch(objective: Objective, w: np.ndarray, opt_state: np.ndarray, 
         else:
             grad = np.ascontiguousarray(grad, dtype=w.dtype)
             gnorm_sum += clip_(grad, cfg.max_grad_norm)
-            apply_dense(rule, w, grad, opt_state, hp, lr, t, step)
-            coords = penalized_ranges
-        cfg.penalty.prox(w, step, cfg.alpha, coords)
+            if hp_l2 is not None:
+                apply_dense_split(rule, w, grad, opt_state, hp, hp_l2, lr, t, step,
+                                  penalized_ranges)
+                coords = None
+            else:
+                apply_dense(rule, w, grad, opt_state, hp, lr, t, step)
+                coords = penalized_ranges
+        if coords is not None:
+            cfg.penalty.prox(w, step, cfg.alpha, coords)
         loss_sum += float(loss) * idx.size
         n_batches += 1
     return loss_sum / max(n, 1), gnorm_sum / max(n_batches, 1)

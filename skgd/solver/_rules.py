@@ -28,7 +28,8 @@ import numpy as np
 from numba import carray, cfunc, njit, types
 from numba.extending import intrinsic
 
-__all__ = ["RULE_SIGNATURES", "compile_rule", "views", "ptr", "apply_dense"]
+__all__ = ["RULE_SIGNATURES", "compile_rule", "views", "ptr", "apply_dense",
+           "apply_dense_split"]
 
 
 def _signature(dtype):
@@ -53,8 +54,14 @@ RULE_SIGNATURES = {np.dtype(np.float32): _signature(types.float32),
 
 
 def compile_rule(pyfunc: Callable) -> dict:
-    """Compile an update rule for float32 and float64; returns ``{dtype: cfunc}``."""
-    return {dt: cfunc(sig, cache=True)(pyfunc) for dt, sig in RULE_SIGNATURES.items()}
+    """Compile an update rule for float32 and float64; returns ``{dtype: cfunc}``.
+
+    With numba's "numpy" error model a division by zero gives inf/nan (which the solver's
+    divergence check catches) instead of a zero test before every division, a branch
+    that keeps the rule's loops from vectorising.
+    """
+    return {dt: cfunc(sig, cache=True, error_model="numpy")(pyfunc)
+            for dt, sig in RULE_SIGNATURES.items()}
 
 
 @njit(inline="always")
@@ -92,3 +99,23 @@ def apply_dense(rule, w, g, state, hp, lr, t, step):
 def apply_sparse(rule, w, g, idx, state, hp, lr, t, step):
     """Apply ``rule`` to the coordinates ``idx`` of ``w`` with gradient values ``g``."""
     rule(ptr(w), ptr(g), ptr(idx), idx.size, 0, ptr(state), w.size, ptr(hp), lr, t, ptr(step))
+
+
+@njit(cache=True)
+def apply_dense_split(rule, w, g, state, hp, hp_in, lr, t, step, ranges):
+    """:func:`apply_dense` with hyperparameters ``hp_in`` on the blocks
+    ``ranges[r] = (start, stop)`` (sorted, disjoint) and ``hp`` elsewhere (e.g. a fused
+    L2 step on the penalised blocks only)."""
+    dummy = np.empty(1, np.int64)
+    n = w.size
+    lo = 0
+    for r in range(ranges.shape[0] + 1):
+        a = ranges[r, 0] if r < ranges.shape[0] else n
+        b = ranges[r, 1] if r < ranges.shape[0] else n
+        for s, e, h in ((lo, a, hp), (a, b, hp_in)):
+            if e > s:
+                # a rule indexes the moments as state[k * n + i]: offset pointers and the
+                # full n address the block
+                rule(ptr(w[s:]), ptr(g[s:]), ptr(dummy), e - s, 1, ptr(state[s:]), n,
+                     ptr(h), lr, t, ptr(step[s:]))
+        lo = b

@@ -185,3 +185,38 @@ def test_dense_input_with_many_nonzeros_uses_blas():
     obj = MLPObjective(X, rng.randint(0, 2, 20), np.ones(20), [6, 4, 2],
                        get_activation("relu"), Multinomial())
     assert not obj.sparse and obj.csr is None
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_first_layer_kernels_match_dense_products(dtype, monkeypatch):
+    """The recorded forward product and the weight gradient from its column filing
+    (several blocks of rows, a partial last one, repeated and empty rows) equal the
+    dense products, and so does the per-value scatter used without a recording."""
+    import skgd.neural_network._kernels as mod
+    from skgd.neural_network._kernels import SLOT_BLOCK, CSRRows
+
+    monkeypatch.setattr(mod, "SLOT_DTYPES", (np.dtype(dtype),))
+
+    rng = np.random.RandomState(0)
+    X = rng.rand(150, 23)
+    X[X < 0.7] = 0.0
+    X[4] = 0.0
+    X = X.astype(dtype)
+    csr = CSRRows(X)
+    rows = rng.randint(0, 150, 2 * SLOT_BLOCK + 7)
+    rows[:3] = 4
+    W = rng.randn(23, 9).astype(dtype)
+    b = rng.randn(9).astype(dtype)
+    D = rng.randn(rows.size, 9).astype(dtype)
+    tol = dict(rtol=1e-5, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
+    Z = csr.matmul(rows, W, b, record=True)
+    np.testing.assert_allclose(Z, X[rows] @ W + b, **tol)
+    assert csr._slots is not None
+    G, gb = np.empty_like(W), np.empty_like(b)
+    csr.t_matmul(rows, D, G, gb)  # from the filing
+    np.testing.assert_allclose(G, X[rows].T @ D, **tol)
+    np.testing.assert_allclose(gb, D.sum(axis=0), **tol)
+    G2 = np.empty_like(W)
+    csr.t_matmul(rows, D, G2)  # the filing is used once: per-value scatter
+    np.testing.assert_allclose(G2, G, **tol)
+    assert Z.dtype == G.dtype == dtype

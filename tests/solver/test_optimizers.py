@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 
-from skgd.solver import OPTIMIZERS, Constant, Cosine, SolverConfig, minimize
-from skgd.solver._rules import apply_dense, apply_sparse
+from skgd.solver import L2, OPTIMIZERS, Adam, AdamW, Constant, Cosine, SolverConfig, minimize
+from skgd.solver._prox import prox_ranges
+from skgd.solver._rules import apply_dense, apply_dense_split, apply_sparse
 
 from ._problems import quadratic
 
@@ -99,3 +100,58 @@ def test_optimizers_are_sklearn_components(name):
     for k, v in params.items():
         assert isinstance(v, (int, float))
         opt.set_params(**{k: v})
+
+
+FUSING = [n for n in FIRST_ORDER
+          if OPTIMIZERS.get(n)().fused_l2_hyperparameters(1.0) is not None]
+
+
+def test_adam_fuses_l2():
+    assert {"adam", "adamw"} <= set(FUSING)
+
+
+@pytest.mark.parametrize("name", FUSING)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fused_l2_equals_rule_then_prox(name, dtype):
+    """A rule with the L2 step fused in, on the penalised blocks only, gives the update
+    followed by the proximal step w / (1 + step * l2) (up to rounding)."""
+    opt = OPTIMIZERS.get(name)()
+    rng = np.random.RandomState(0)
+    n, l2 = 50, 0.3
+    ranges = np.array([[0, 20], [25, 45]], dtype=np.int64)
+    w1 = rng.randn(n).astype(dtype)
+    w2 = w1.copy()
+    s1 = opt.init_state(n, dtype)
+    s2 = s1.copy()
+    step = np.zeros(n, dtype)
+    hp, hp_l2 = opt.hyperparameters(), opt.fused_l2_hyperparameters(l2)
+    for t in range(1, 6):
+        g = rng.randn(n).astype(dtype)
+        apply_dense(opt.rule(dtype), w1, g, s1, hp, 0.1, float(t), step)
+        prox_ranges(w1, step, ranges, 0.0, l2)
+        apply_dense_split(opt.rule(dtype), w2, g, s2, hp, hp_l2, 0.1, float(t),
+                          np.zeros(n, dtype), ranges)
+    rtol = 1e-5 if dtype == np.float32 else 1e-13
+    np.testing.assert_allclose(w2, w1, rtol=rtol, atol=rtol)
+    np.testing.assert_array_equal(s2, s1)
+    assert w2.dtype == dtype
+
+
+class _AdamNoFusion(Adam):
+    def fused_l2_hyperparameters(self, l2):
+        return None
+
+
+class _AdamWNoFusion(AdamW):
+    def fused_l2_hyperparameters(self, l2):
+        return None
+
+
+@pytest.mark.parametrize("fused, separate", [(Adam, _AdamNoFusion), (AdamW, _AdamWNoFusion)])
+def test_minibatch_fit_is_the_same_with_fused_l2(fused, separate):
+    prob = quadratic(d=5, cond=10.0)
+    res = [minimize(prob, SolverConfig(optimizer=opt(), penalty=L2(), alpha=0.5,
+                                       learning_rate_init=0.05, batch_size=20, max_iter=20,
+                                       tol=None), random_state=0).w
+           for opt in (fused, separate)]
+    np.testing.assert_allclose(res[0], res[1], rtol=1e-10, atol=1e-12)

@@ -32,6 +32,13 @@ class Optimizer(Component):
         """Hyperparameters as the float64 vector the compiled rule reads."""
         return np.array([float(getattr(self, k)) for k in self.hp_names] or [0.0])
 
+    def fused_l2_hyperparameters(self, l2: float) -> np.ndarray | None:
+        r"""Hyperparameters that make the rule also apply the L2 proximal step
+        :math:`w \leftarrow w/(1+\eta\,l_2)` (``l2`` already times ``alpha``) in
+        the same pass over the parameters, or None when the rule cannot (the default):
+        the solver then runs the regularizer's proximal step after the rule."""
+        return None
+
     def init_state(self, n: int, dtype) -> np.ndarray:
         """Fresh optimizer state for ``n`` parameters (moments start at zero)."""
         return np.zeros(max(self.n_slots, 1) * n, dtype=dtype)
