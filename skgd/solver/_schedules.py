@@ -73,7 +73,20 @@ class InvScaling(Schedule):
         self.power_t = power_t
 
     def rates(self, t, ctx):
-        return ctx.lr0 / np.power(t + 1.0, self.power_t)
+        return ctx.lr0 / _power(t + 1.0, self.power_t)
+
+
+def _power(x: np.ndarray, p: float) -> np.ndarray:
+    """:math:`x^p`; the common exponents by square roots, which cost a fifth of
+    ``np.power``'s per-element ``pow`` (the rates of a per-sample epoch are one value
+    a sample)."""
+    if p == 0.5:
+        return np.sqrt(x)
+    if p == 0.25:
+        return np.sqrt(np.sqrt(x))
+    if p == 1.0:
+        return x
+    return np.power(x, p)
 
 
 @SCHEDULES.register

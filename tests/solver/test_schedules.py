@@ -65,3 +65,10 @@ def test_optimal_needs_alpha():
     ctx = ScheduleContext(lr0=0.1, steps_per_epoch=1, max_iter=1, alpha=0.0)
     with pytest.raises(ValueError, match="alpha > 0"):
         SCHEDULES.get("optimal")().rates(T, ctx)
+
+
+@pytest.mark.parametrize("power_t", [0.25, 0.5, 1.0, 0.3, 0.0])
+def test_invscaling_exponents(power_t):
+    """The square-root shortcuts agree with the general power."""
+    sched = SCHEDULES.get("invscaling")(power_t=power_t)
+    np.testing.assert_allclose(sched.rates(T, CTX), 0.1 / (T + 1) ** power_t, rtol=1e-15)
