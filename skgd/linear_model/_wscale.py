@@ -162,12 +162,22 @@ def sgd_l2_epoch_csr(data, indices, indptr, n_features, y, sw, order, K, fit_int
         a, b = indptr[i], indptr[i + 1]
         xsq = 0.0
         if K == 1:
-            p = 0.0
-            for jj in range(a, b):
+            # two independent sums: the row's dot product is on the critical path
+            p, p2, xsq2 = 0.0, 0.0, 0.0
+            jj = a
+            while jj + 1 < b:
+                x, x2 = data[jj], data[jj + 1]
+                p += x * w[np.uint64(indices[jj])]
+                p2 += x2 * w[np.uint64(indices[jj + 1])]
+                xsq += x * x
+                xsq2 += x2 * x2
+                jj += 2
+            if jj < b:
                 x = data[jj]
                 p += x * w[np.uint64(indices[jj])]
                 xsq += x * x
-            raw[0] = p
+            raw[0] = p + p2
+            xsq += xsq2
         else:
             for c in range(K):
                 raw[c] = 0.0
