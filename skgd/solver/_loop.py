@@ -110,7 +110,6 @@ def _run_epochs(objective, cfg: SolverConfig, state: SolverState, validation, ca
                            getattr(objective, "dloss", None))
     mask = objective.layout.mask()
     mask_u8 = mask.astype(np.uint8)
-    coords = np.flatnonzero(mask)
     ranges = objective.layout.penalized_ranges()
     step = np.zeros(state.w.size, dtype=state.w.dtype)
     if state.lazy_ratio is None or state.lazy_ratio.size != state.w.size:
@@ -136,7 +135,7 @@ def _run_epochs(objective, cfg: SolverConfig, state: SolverState, validation, ca
         else:
             loss, gnorm = minibatch_epoch(objective, state.w, state.opt_state, order, bs, lrs,
                                           state.t, cfg, ranges, mask, step, state.rng)
-        loss += cfg.penalty.value(state.w, cfg.alpha, coords)
+        loss += cfg.penalty.value(state.w, cfg.alpha, ranges)
         state.t += steps
         n_run += 1
         if _exploded(loss, state):

@@ -30,12 +30,16 @@ class Regularizer(Component):
         return self.coefficients()[0] == 0.0
 
     def value(self, w: np.ndarray, alpha: float, coords: np.ndarray) -> float:
-        """:math:`\\alpha(l_1\\|w_P\\|_1 + \\tfrac{l_2}{2}\\|w_P\\|^2)` over coordinates P."""
+        """:math:`\\alpha(l_1\\|w_P\\|_1 + \\tfrac{l_2}{2}\\|w_P\\|^2)` over coordinates P
+        (an index array, or ``[start, stop)`` blocks as for :meth:`prox`)."""
         l1, l2 = self.coefficients()
         if alpha == 0 or (l1 == 0 and l2 == 0):
             return 0.0
-        wp = w[coords].astype(np.float64, copy=False)
-        return float(alpha * (l1 * np.abs(wp).sum() + 0.5 * l2 * wp @ wp))
+        total = 0.0
+        for wp in _blocks(w, coords):
+            wp = wp.astype(np.float64, copy=False)
+            total += l1 * np.abs(wp).sum() + 0.5 * l2 * (wp @ wp)
+        return float(alpha * total)
 
     def add_smooth_grad(self, grad: np.ndarray, w: np.ndarray, alpha: float, coords) -> None:
         """Add the gradient of the L2 part, :math:`\\alpha l_2 w_P`, to ``grad``."""
@@ -56,6 +60,13 @@ class Regularizer(Component):
             prox_ranges(w, step, coords, alpha * l1, alpha * l2)
         else:
             prox_coords(w, step, coords, alpha * l1, alpha * l2)
+
+
+def _blocks(w: np.ndarray, coords: np.ndarray):
+    """Views of ``w`` over ``[start, stop)`` blocks, or one gathered copy."""
+    if coords.ndim == 2:
+        return [w[a:b] for a, b in coords]
+    return [w[coords]]
 
 
 @REGULARIZERS.register
