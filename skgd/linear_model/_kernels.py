@@ -27,6 +27,7 @@ import numpy as np
 from numba import njit
 
 from ..solver._rules import ptr
+from ._wscale import AHEAD, prefetch_csr_row, prefetch_dense_row
 
 # reassociation lets LLVM vectorise the dot products; NaN/inf semantics are kept so
 # that divergence is still detected
@@ -223,6 +224,8 @@ def sgd_epoch_dense(X, y, sw, order, K, fit_intercept, loss_fn, lp, rule, hp, w,
     loss_sum = 0.0
     norm_sum = 0.0
     for k in range(order.size):
+        if k + AHEAD < order.size:
+            prefetch_dense_row(X, y, sw, order[k + AHEAD])
         i = order[k]
         row = X[i]
         nnz = 0
@@ -258,6 +261,8 @@ def sgd_epoch_csr(data, indices, indptr, y, sw, order, K, fit_intercept, loss_fn
     loss_sum = 0.0
     norm_sum = 0.0
     for k in range(order.size):
+        if k + AHEAD < order.size:
+            prefetch_csr_row(data, indices, indptr, y, sw, order[k + AHEAD])
         i = order[k]
         a, b = indptr[i], indptr[i + 1]
         # with sorted indices a row of d entries is a full row: take the same code path

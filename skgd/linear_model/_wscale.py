@@ -32,11 +32,26 @@ AHEAD = 4
 
 
 @njit(inline="always")
-def _prefetch_row(indices, data, a, b):
+def prefetch_csr_row(data, indices, indptr, y, sw, i):
+    """Ask for CSR row ``i`` (its indices and values), ``y[i]`` and ``sw[i]``."""
+    a, b = indptr[i], indptr[i + 1]
     for jj in range(a, b, max(64 // indices.itemsize, 1)):
         prefetch(indices, jj)
     for jj in range(a, b, max(64 // data.itemsize, 1)):
         prefetch(data, jj)
+    prefetch(y, i)
+    prefetch(sw, i)
+
+
+@njit(inline="always")
+def prefetch_dense_row(X, y, sw, i):
+    """Ask for every cache line of the C-ordered row ``X[i]``, ``y[i]`` and ``sw[i]``."""
+    d = X.shape[1]
+    start = i * d
+    for q in range(0, d, max(64 // X.itemsize, 1)):
+        prefetch(X, start + q)  # a flat index into the data
+    prefetch(y, i)
+    prefetch(sw, i)
 
 
 @njit(inline="always")
@@ -89,8 +104,6 @@ def sgd_l2_epoch_dense(X, y, sw, order, K, fit_intercept, loss_fn, lp, w, lrs, l
     summed gradient norm). ``w`` is updated in place."""
     n_samples, d = X.shape
     n_coef = d * K
-    Xf = X.reshape(-1)
-    line = max(64 // X.itemsize, 1)  # values per 64-byte cache line
     raw = np.empty(K)
     dl = np.empty(K)
     scale, inv = 1.0, 1.0
@@ -98,11 +111,7 @@ def sgd_l2_epoch_dense(X, y, sw, order, K, fit_intercept, loss_fn, lp, w, lrs, l
     norm_sum = 0.0
     for k in range(order.size):
         if k + AHEAD < order.size:
-            start = order[k + AHEAD] * d
-            for q in range(0, d, line):
-                prefetch(Xf, start + q)
-            prefetch(y, order[k + AHEAD])
-            prefetch(sw, order[k + AHEAD])
+            prefetch_dense_row(X, y, sw, order[k + AHEAD])
         i = order[k]
         xsq = 0.0
         if K == 1:
@@ -154,10 +163,7 @@ def sgd_l2_epoch_csr(data, indices, indptr, n_features, y, sw, order, K, fit_int
     norm_sum = 0.0
     for k in range(order.size):
         if k + AHEAD < order.size:
-            nxt = order[k + AHEAD]
-            _prefetch_row(indices, data, indptr[nxt], indptr[nxt + 1])
-            prefetch(y, nxt)
-            prefetch(sw, nxt)
+            prefetch_csr_row(data, indices, indptr, y, sw, order[k + AHEAD])
         i = order[k]
         a, b = indptr[i], indptr[i + 1]
         xsq = 0.0

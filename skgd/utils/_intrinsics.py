@@ -14,8 +14,9 @@ _PREFETCH = ("llvm.prefetch.p0" if binding.llvm_version_info >= (15,)
 
 @intrinsic
 def prefetch(typingctx, arr, index):
-    """Hint the CPU to load the cache line holding ``arr.flat[index]`` (read, keep in
-    all cache levels). A hint only: it never faults and does not wait for the load, so
+    """Hint the CPU to load the cache line holding element ``index`` of ``arr``'s data
+    buffer (a flat index, for C-contiguous arrays of any dimension; read, keep in all
+    cache levels). A hint only: it never faults and does not wait for the load, so
     a kernel can ask for the next random row while it computes on this one."""
     sig = types.void(arr, index)
 
