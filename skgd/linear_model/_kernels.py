@@ -104,6 +104,7 @@ def _catch_up(w, coords, m, dense, n_pen, ck, l1, l2, step, rec, marks):
     up to the summed rate ``ck``.
 
     ``rec[i] = (summed rate at i's last penalty, i's step ratio, L1 owed, L1 paid)``
+    (the last two only with an L1 part)
     keeps one cache line per coordinate. A full row touches every coefficient but only
     records ``marks = (summed rate after it, its rate)``; a coordinate whose record is
     older than the mark was last touched there, with ratio ``step[i] / marks[1]``.
@@ -206,8 +207,10 @@ def _finish(w, n_coef, ck, l1, l2, step, ratio, rec, marks):
 
 
 @njit(cache=True)
-def _buffers(w, K, d, ratio):
-    rec = np.zeros((w.size, 4))
+def _buffers(w, K, d, ratio, l1):
+    # without L1 the two debt columns are never read: half the record, half the
+    # cache lines a touched coordinate costs
+    rec = np.zeros((w.size, 4 if l1 != 0.0 else 2))
     rec[:, 1] = ratio
     return (np.empty(d, np.int64), np.empty(d, w.dtype), rec, np.empty(K), np.empty(K),
             np.empty(w.size, np.int64), np.empty(w.size, w.dtype), np.zeros(3))
@@ -219,7 +222,7 @@ def sgd_epoch_dense(X, y, sw, order, K, fit_intercept, loss_fn, lp, rule, hp, w,
     """Per-sample epoch over the rows ``order`` of a dense C-ordered ``X``."""
     d = X.shape[1]
     n_coef = d * K
-    cols, vals, rec, raw, dl, gidx, gval, marks = _buffers(w, K, d, ratio)
+    cols, vals, rec, raw, dl, gidx, gval, marks = _buffers(w, K, d, ratio, l1)
     all_cols = np.arange(d)
     loss_sum = 0.0
     norm_sum = 0.0
@@ -257,7 +260,7 @@ def sgd_epoch_csr(data, indices, indptr, y, sw, order, K, fit_intercept, loss_fn
     """Per-sample epoch over the rows ``order`` of a CSR matrix."""
     d = (w.size - (K if fit_intercept else 0)) // K
     n_coef = d * K
-    cols, vals, rec, raw, dl, gidx, gval, marks = _buffers(w, K, 1, ratio)
+    cols, vals, rec, raw, dl, gidx, gval, marks = _buffers(w, K, 1, ratio, l1)
     loss_sum = 0.0
     norm_sum = 0.0
     for k in range(order.size):
