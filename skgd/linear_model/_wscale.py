@@ -5,7 +5,8 @@ The coefficients are kept as ``scale * v`` so that the proximal step
 update, costs one multiplication of ``scale`` instead of a pass over ``w``; an update
 then touches only the sample's non-zero features. The penalty is exact for every
 coefficient at every step (no lazy catch-up is needed), so dense rows are read whole
-and dense and CSR input still give the same model. The optimizer rule is plain SGD
+and dense and CSR input still give the same model (up to rounding: the two
+kernels sum in different orders). The optimizer rule is plain SGD
 inlined: this path is taken only for ``solver="sgd"`` without L1.
 
 Indices are read as unsigned so that no negative-index wraparound is compiled into

@@ -5,13 +5,13 @@ from __future__ import annotations
 from numbers import Integral, Real
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..base import SOLVER_PARAMETER_CONSTRAINTS, GDMixin
 from ..solver import Validation
 from ..utils._compat import Interval, StrOptions, _check_sample_weight
+from ..utils._validation import canonical_csr
 from ._activations import ACTIVATIONS, get_activation
 from ._network import forward_eval
 from ._objective import MLPObjective
@@ -101,10 +101,7 @@ class BaseMLP(GDMixin, BaseEstimator):
 
     @staticmethod
     def _csr(X):
-        if sp.issparse(X):
-            X = sp.csr_matrix(X)
-            X.sort_indices()
-        return X
+        return canonical_csr(X)
 
     def _check_Xy(self, X, y, sample_weight, reset: bool):
         X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], dtype=DTYPES,

@@ -119,7 +119,10 @@ class MatrixFactorization(TablesMixin, RecommendMixin, RegressorMixin, GDMixin,
     clip : bool, default=True
         With ``squared_error``, clip predictions to the range of the training ratings.
     svdpp : bool, default=False
-        Add the SVD++ term of the user's training items (see above).
+        Add the SVD++ term of the user's training items (see above). Each user's
+        interactions are then visited back to back (the O(k) update of the shared
+        :math:`y_j` needs it): ``shuffle`` randomises the order of the users and of
+        each user's interactions, not the interactions as a whole.
     alpha_svdpp : float or None, default=None
         Regularisation :math:`\alpha_y` of the :math:`y_j` (None: ``alpha``, as
         Surprise's ``reg_all``). Each interaction regularises all :math:`|N(u)|` rows,
@@ -382,6 +385,8 @@ class MatrixFactorization(TablesMixin, RecommendMixin, RegressorMixin, GDMixin,
                                for f in range(len(self._encoders))]
         if self.svdpp:
             self.svdpp_factors_ = lay.view(w, "svdpp").copy()
+        elif hasattr(self, "svdpp_factors_"):  # a refit without SVD++
+            del self.svdpp_factors_
         self.field_biases_ = [lay.view(w, f"bias_{f}").copy() if f"bias_{f}" in lay.shapes
                               else np.zeros(len(e), dtype=w.dtype)
                               for f, e in enumerate(self._encoders)]

@@ -76,7 +76,10 @@ def minibatch_epoch(objective: Objective, w: np.ndarray, opt_state: np.ndarray, 
     n_batches = 0
     for k, start in enumerate(range(0, n, batch_size)):
         idx = order[start:start + batch_size]
-        loss, grad = objective.value_grad(w, idx, rng)
+        # a batch of every row is the full batch: the objective then reads its data in
+        # place (the mean gradient does not depend on the row order)
+        loss, grad = objective.value_grad(w, None if idx.size == objective.n_samples
+                                          else idx, rng)
         lr, t = float(lrs[k]), float(t0 + k + 1)
         if isinstance(grad, SparseGrad):
             vals = np.ascontiguousarray(grad.values, dtype=w.dtype)

@@ -197,3 +197,38 @@ def test_unsorted_csr_indices_same_model_and_input_untouched(solver, clf_data):
     b = LogisticRegression(**kw).fit(Xs, y)
     np.testing.assert_allclose(a.coef_, b.coef_, rtol=1e-9, atol=1e-12)
     np.testing.assert_array_equal(Xs.indices, before)
+
+
+def _with_split_entries(X):
+    """The CSR matrix of ``X`` with every row's first stored value split into two
+    entries of the same column (valid CSR; scipy sums repeats in products)."""
+    Xs = sp.csr_matrix(X)
+    rows, cols, vals = [], [], []
+    for r in range(Xs.shape[0]):
+        a, b = Xs.indptr[r], Xs.indptr[r + 1]
+        c, v = list(Xs.indices[a:b]), list(Xs.data[a:b])
+        rows += [r] * (len(c) + 1)
+        cols += [c[0]] + c
+        vals += [0.25 * v[0], 0.75 * v[0]] + v[1:]
+    out = sp.csr_matrix((vals, cols, np.searchsorted(rows, np.arange(Xs.shape[0] + 1))),
+                        shape=Xs.shape)
+    assert not out.has_canonical_format
+    return out
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_repeated_columns_in_a_row_are_summed(solver):
+    """A row that stores a column twice means the sum of the two values; the generic
+    kernel must not take a row with d stored entries for a full row."""
+    rng = np.random.RandomState(0)
+    X = rng.randn(60, 4) * (rng.rand(60, 4) < 0.5)
+    X[:, 0] += 1.0  # every row has a first entry to split
+    y = (X @ rng.randn(4) > 0).astype(int)
+    Xd = _with_split_entries(X)
+    data_before = Xd.data.copy()
+    kw = dict(solver=solver, batch_size=1, learning_rate="constant", learning_rate_init=0.05,
+              max_iter=3, tol=None, random_state=0)
+    a = LogisticRegression(**kw).fit(sp.csr_matrix(X), y)
+    b = LogisticRegression(**kw).fit(Xd, y)
+    np.testing.assert_allclose(b.coef_, a.coef_, rtol=1e-9, atol=1e-12)
+    np.testing.assert_array_equal(Xd.data, data_before)

@@ -123,6 +123,32 @@ def test_sparse_input_matches_dense(small):
                                dense.predict_proba(X), rtol=1e-7, atol=1e-9)
 
 
+def test_sparse_repeated_columns_are_summed_and_input_untouched(small):
+    """CSR rows that store a column twice (valid scipy input) mean the sum; the first
+    layer's kernels assume each column once per row. More than 32 rows of a batch share
+    the split column, the size of the kernels' per-column slots."""
+    X, y = small
+    X = np.where(np.abs(X) < 0.7, 0.0, X)
+    X[:, 0] = 1.0
+    Xs = sp.csr_matrix(X)
+    rows = np.repeat(np.arange(X.shape[0]), np.diff(Xs.indptr) + 1)
+    cols, vals = [], []
+    for r in range(X.shape[0]):
+        a, b = Xs.indptr[r], Xs.indptr[r + 1]
+        cols += [0, *Xs.indices[a:b]]
+        vals += [0.5, 0.5 * Xs.data[a], *Xs.data[a + 1:b]]  # column 0 split in two
+    Xd = sp.csr_matrix((vals, cols, np.searchsorted(rows, np.arange(X.shape[0] + 1))),
+                       shape=X.shape)
+    assert not Xd.has_canonical_format
+    before = (Xd.indices.copy(), Xd.data.copy())
+    kw = dict(hidden_layer_sizes=(8,), max_iter=3, random_state=0, batch_size=100)
+    ref = MLPClassifier(**kw).fit(Xs, y)
+    dup = MLPClassifier(**kw).fit(Xd, y)
+    np.testing.assert_allclose(dup.coefs_[0], ref.coefs_[0], rtol=1e-9, atol=1e-12)
+    np.testing.assert_array_equal(Xd.indices, before[0])
+    np.testing.assert_array_equal(Xd.data, before[1])
+
+
 def test_partial_fit_equals_fit_and_keeps_optimizer_state(small):
     X, y = small
     kw = dict(hidden_layer_sizes=(8,), random_state=0, tol=None, batch_size=64)

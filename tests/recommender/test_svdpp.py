@@ -145,3 +145,15 @@ def test_svdpp_unsupported_settings_raise(params, X):
         Xr = np.column_stack([Xr, np.arange(100) % 3])
     with pytest.raises(ValueError, match="svdpp"):
         MatrixFactorization(2, svdpp=True, max_iter=1, **params).fit(Xr, y)
+
+
+def test_refit_without_svdpp_drops_its_factors():
+    from skgd.recommender import MatrixFactorization
+
+    rng = np.random.RandomState(0)
+    X = np.column_stack([rng.randint(0, 15, 300), rng.randint(0, 20, 300)])
+    y = rng.randint(1, 6, 300).astype(float)
+    mf = MatrixFactorization(n_components=3, svdpp=True, max_iter=2, random_state=0)
+    assert hasattr(mf.fit(X, y), "svdpp_factors_")
+    mf.set_params(svdpp=False)
+    assert not hasattr(mf.fit(X, y), "svdpp_factors_")
