@@ -220,3 +220,33 @@ def test_first_layer_kernels_match_dense_products(dtype, monkeypatch):
     csr.t_matmul(rows, D, G2)  # the filing is used once: per-value scatter
     np.testing.assert_allclose(G2, G, **tol)
     assert Z.dtype == G.dtype == dtype
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("width", [1, 3, 4, 5, 8, 9, 16, 31, 33, 47, 48, 49, 64, 65, 96,
+                                   97, 100, 104, 105, 128, 200])
+def test_simd_first_layer_kernels_every_width(dtype, width):
+    """The register-segment kernels (every segment and tail case: widths below, at and
+    above multiples of the 4/8-lane registers) equal the dense products."""
+    from skgd.neural_network._kernels import dense_to_csr
+    from skgd.neural_network._sparse import csr_rows_matmul, csr_rows_t_matmul
+
+    rng = np.random.RandomState(width)
+    X = rng.rand(40, 17)
+    X[X < 0.6] = 0.0
+    X[3] = 0.0
+    X = X.astype(dtype)
+    data, indices, indptr = dense_to_csr(X)
+    rows = rng.randint(0, 40, 25)
+    rows[:2] = 3
+    W = rng.randn(17, width).astype(dtype)
+    b = rng.randn(width).astype(dtype)
+    D = rng.randn(rows.size, width).astype(dtype)
+    tol = dict(rtol=1e-5, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
+    Z = np.full((rows.size, width), np.nan, dtype)
+    csr_rows_matmul(data, indices, indptr, rows, W, b, Z)
+    np.testing.assert_allclose(Z, X[rows] @ W + b, **tol)
+    G, gb = np.full_like(W, np.nan), np.full_like(b, np.nan)
+    csr_rows_t_matmul(data, indices, indptr, rows, D, G, gb)
+    np.testing.assert_allclose(G, X[rows].T @ D, **tol)
+    np.testing.assert_allclose(gb, D.sum(axis=0), **tol)

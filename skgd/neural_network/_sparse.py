@@ -1,0 +1,175 @@
+r"""The first layer on CSR rows: :math:`Z = X_B W + b` and :math:`G = X_B^\top \Delta`.
+
+``X_B`` are the rows ``rows`` of a CSR matrix, read in place. Each stored value
+:math:`x_{ij}` adds :math:`x_{ij} W_j` to the output row :math:`Z_i` (forward) and
+:math:`x_{ij}\Delta_i` to the gradient row :math:`G_j` (backward).
+
+Both kernels hold a segment of up to 12 registers of columns (96 float32 or 48 float64)
+in SIMD registers (:mod:`._simd`) for the whole of a row's stored values: the forward
+pass accumulates :math:`Z_i` there and reads each :math:`W_j` segment once, the backward
+pass keeps :math:`\Delta_i` there and updates each :math:`G_j` segment with one load,
+one FMA and one store per register. A layer of 100 float32 units is one segment (with a
+4-column tail), so each stored value costs 13 vector FMAs and no loop set-up. The
+segment loop is outermost: a sweep over the batch touches only its columns of ``W``
+(or ``G``), which then stay in L2 when the whole matrix would not (float64).
+"""
+
+from __future__ import annotations
+
+from numba import njit
+
+from ._simd import lanes, vfma, vload, vloadm, vsplat, vstore, vstorem
+
+
+@njit(inline="always", boundscheck=False)
+def _fwd12(data, indices, s, e, W, b, o, c, L):
+    a, h = vload(b, c, 16), vload(b, c + 8 * L, 8)
+    for p in range(s, e):
+        w, v = W[indices[p]], data[p]
+        a = vfma(vload(w, c, 16), vsplat(v, 16), a)
+        h = vfma(vload(w, c + 8 * L, 8), vsplat(v, 8), h)
+    vstore(o, c, a)
+    vstore(o, c + 8 * L, h)
+
+
+@njit(inline="always", boundscheck=False)
+def _fwd13(data, indices, s, e, W, b, o, c, L, k):
+    # 12 registers and a masked one for the last k < L columns
+    t = c + 12 * L
+    a, h, z = vload(b, c, 16), vload(b, c + 8 * L, 8), vloadm(b, t, 2, k)
+    for p in range(s, e):
+        w, v = W[indices[p]], data[p]
+        a = vfma(vload(w, c, 16), vsplat(v, 16), a)
+        h = vfma(vload(w, c + 8 * L, 8), vsplat(v, 8), h)
+        z = vfma(vloadm(w, t, 2, k), vsplat(v, 2), z)
+    vstore(o, c, a)
+    vstore(o, c + 8 * L, h)
+    vstorem(o, t, z, k)
+
+
+@njit(inline="always", boundscheck=False)
+def _fwd8m(data, indices, s, e, W, b, o, c, L, k):
+    # 8 registers and 4 masked ones for the last k <= 4 L columns
+    a, h = vload(b, c, 16), vloadm(b, c + 8 * L, 8, k)
+    for p in range(s, e):
+        w, v = W[indices[p]], data[p]
+        a = vfma(vload(w, c, 16), vsplat(v, 16), a)
+        h = vfma(vloadm(w, c + 8 * L, 8, k), vsplat(v, 8), h)
+    vstore(o, c, a)
+    vstorem(o, c + 8 * L, h, k)
+
+
+@njit(inline="always", boundscheck=False)
+def _fwdm(data, indices, s, e, W, b, o, c, k, units):
+    a = vloadm(b, c, units, k)
+    for p in range(s, e):
+        a = vfma(vloadm(W[indices[p]], c, units, k), vsplat(data[p], units), a)
+    vstorem(o, c, a, k)
+
+
+@njit(cache=True, boundscheck=False, nogil=True)
+def csr_rows_matmul(data, indices, indptr, rows, W, b, out):
+    """``out[r] = X[rows[r]] @ W + b`` for CSR ``X``; ``out`` has shape
+    (len(rows), W.shape[1]). All arrays C-contiguous."""
+    width = W.shape[1]
+    L = lanes(W)
+    n = rows.size
+    c = 0
+    while width - c > 13 * L:
+        for r in range(n):
+            i = rows[r]
+            _fwd12(data, indices, indptr[i], indptr[i + 1], W, b, out[r], c, L)
+        c += 12 * L
+    rem = width - c
+    for r in range(n):
+        i = rows[r]
+        s, e, o = indptr[i], indptr[i + 1], out[r]
+        if rem > 12 * L:
+            _fwd13(data, indices, s, e, W, b, o, c, L, rem - 12 * L)
+        elif rem > 8 * L:
+            _fwd8m(data, indices, s, e, W, b, o, c, L, rem - 8 * L)
+        elif rem > 4 * L:
+            _fwdm(data, indices, s, e, W, b, o, c, rem, 16)
+        elif rem > L:
+            _fwdm(data, indices, s, e, W, b, o, c, rem, 8)
+        else:
+            _fwdm(data, indices, s, e, W, b, o, c, rem, 2)
+
+
+@njit(inline="always", boundscheck=False)
+def _bwd12(data, indices, s, e, d, G, c, L, t1):
+    # columns [c, t) in 12 registers; the nt = t1 - t < L others: a half register
+    # (unmasked) when nt >= L / 2, then scalars (a masked store per value is slow)
+    t = c + 12 * L
+    nt = t1 - t
+    half = nt >= L // 2
+    ts = t + L // 2 if half else t
+    a, h, x = vload(d, c, 16), vload(d, c + 8 * L, 8), vloadm(d, t, 1, nt)
+    for p in range(s, e):
+        g, v = G[indices[p]], data[p]
+        vstore(g, c, vfma(a, vsplat(v, 16), vload(g, c, 16)))
+        vstore(g, c + 8 * L, vfma(h, vsplat(v, 8), vload(g, c + 8 * L, 8)))
+        if half:
+            vstore(g, t, vfma(x, vsplat(v, 1), vload(g, t, 1)))
+        for k in range(ts, t1):
+            g[k] += v * d[k]
+
+
+@njit(inline="always", boundscheck=False)
+def _bwdv(data, indices, s, e, d, G, c, t0, t1, units):
+    # columns [c, t0) (units / 2 registers) in registers, then [t0, t1) as scalars
+    a = vload(d, c, units)
+    for p in range(s, e):
+        g, v = G[indices[p]], data[p]
+        vstore(g, c, vfma(a, vsplat(v, units), vload(g, c, units)))
+        for k in range(t0, t1):
+            g[k] += v * d[k]
+
+
+@njit(inline="always", boundscheck=False)
+def _bwds(data, indices, s, e, d, G, c, t1):
+    for p in range(s, e):
+        g, v = G[indices[p]], data[p]
+        for k in range(c, t1):
+            g[k] += v * d[k]
+
+
+@njit(cache=True, boundscheck=False, nogil=True)
+def csr_rows_t_matmul(data, indices, indptr, rows, D, G, gb):
+    """``G = X[rows].T @ D`` for CSR ``X``; ``G`` has shape (n_features, D.shape[1]).
+    ``gb`` (length ``D.shape[1]``, or empty) receives the column sums of ``D`` (the
+    intercept gradient). All arrays C-contiguous.
+
+    Masked stores are slow on some CPUs (AMD), so the columns past the last whole
+    register are updated as scalars, in the same sweep as the registers before them.
+    """
+    width = D.shape[1]
+    L = lanes(D)
+    n = rows.size
+    G[...] = 0
+    if gb.size > 0:
+        gb[...] = 0
+        for r in range(n):
+            d = D[r]
+            for k in range(width):
+                gb[k] += d[k]
+    c = 0
+    while c < width:
+        rem = width - c
+        seg = 12 * L if rem >= 12 * L else 8 * L if rem >= 8 * L else (
+            4 * L if rem >= 4 * L else L if rem >= L else 0)
+        t1 = width if rem - seg < L else c + seg
+        for r in range(n):
+            i = rows[r]
+            s, e, d = indptr[i], indptr[i + 1], D[r]
+            if seg == 12 * L:
+                _bwd12(data, indices, s, e, d, G, c, L, t1)
+            elif seg == 8 * L:
+                _bwdv(data, indices, s, e, d, G, c, c + seg, t1, 16)
+            elif seg == 4 * L:
+                _bwdv(data, indices, s, e, d, G, c, c + seg, t1, 8)
+            elif seg == L:
+                _bwdv(data, indices, s, e, d, G, c, c + seg, t1, 2)
+            else:
+                _bwds(data, indices, s, e, d, G, c, t1)
+        c = t1
