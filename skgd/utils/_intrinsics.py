@@ -18,6 +18,9 @@ def prefetch(typingctx, arr, index):
     buffer (a flat index, for C-contiguous arrays of any dimension; read, keep in all
     cache levels). A hint only: it never faults and does not wait for the load, so
     a kernel can ask for the next random row while it computes on this one."""
+    if not (isinstance(arr, types.Array) and arr.layout == "C"
+            and isinstance(index, types.Integer)):
+        return None  # a typing error: C-contiguous arrays and integer indices only
     sig = types.void(arr, index)
 
     def codegen(context, builder, signature, args):
