@@ -11,7 +11,6 @@ from ..base import SOLVER_PARAMETER_CONSTRAINTS, GDMixin
 from ..losses import LOSSES
 from ..solver import Validation
 from ..utils._compat import _check_sample_weight
-from ..utils._validation import canonical_csr
 from ._objective import LinearObjective
 
 DTYPES = [np.float64, np.float32]
@@ -53,7 +52,7 @@ class BaseLinearGD(GDMixin, BaseEstimator):
                                   ensure_non_negative=True)
         if sw.sum() <= 0:
             raise ValueError("sample_weight must have a positive sum.")
-        return canonical_csr(X), y, sw
+        return X, y, sw
 
     # --- fitting --------------------------------------------------------------------
     def _objective(self, X, y_enc, sw, K):

@@ -8,6 +8,7 @@ import scipy.sparse as sp
 from ..losses import Loss, Multinomial
 from ..solver import Objective, ParamLayout
 from ..solver.optimizers import SGD
+from ..utils._validation import canonical_csr
 from ._fused import dense_loss_grad
 from ._kernels import sgd_epoch_csr, sgd_epoch_dense
 from ._wscale import sgd_l2_epoch_csr, sgd_l2_epoch_dense
@@ -68,7 +69,6 @@ class LinearObjective(Objective):
         self._cache: tuple | None = None
         self._sw_mean: np.ndarray | None = None
         self._csr: tuple | None = None
-        self._csr_sorted = False
 
     def dloss(self, p: float) -> float:
         return self.loss.dloss(p)
@@ -192,7 +192,7 @@ class LinearObjective(Objective):
                 self.loss.kernel, self.loss.params(), ctx.rule, ctx.hp, w, opt_state,
                 ctx.lrs, ctx.t0, ctx.l1, ctx.l2, ctx.step, ctx.ratio, cum, ctx.max_grad_norm)
         if self.sparse:
-            loss, norm = sgd_epoch_csr(*self._csr_arrays(sort=True), *args)
+            loss, norm = sgd_epoch_csr(*self._csr_arrays(), *args)
         else:
             loss, norm = sgd_epoch_dense(self.X, *args)
         n = max(order.size, 1)
@@ -211,15 +211,12 @@ class LinearObjective(Objective):
         n = max(order.size, 1)
         return loss / n, norm / n
 
-    def _csr_arrays(self, sort: bool = False):
-        """``(data, int64 indices, int64 indptr)`` of the training CSR matrix, cached;
-        with ``sort``, of a copy with sorted column indices (the generic kernel treats a
-        row with every column as a full dense row). The caller's matrix is never
-        modified."""
-        if self._csr is None or (sort and not self._csr_sorted):
-            X = self.X
-            if sort and not X.has_sorted_indices:
-                X = X.sorted_indices()
+    def _csr_arrays(self):
+        """``(data, int64 indices, int64 indptr)`` of the training matrix's canonical form
+        (sorted column indices, repeats summed; a copy when needed), cached: the generic
+        kernel treats a row with ``d`` stored entries as a full dense row. The caller's
+        matrix is never modified."""
+        if self._csr is None:
+            X = canonical_csr(self.X)
             self._csr = (X.data, X.indices.astype(np.int64), X.indptr.astype(np.int64))
-            self._csr_sorted = sort or bool(X.has_sorted_indices)
         return self._csr
