@@ -16,7 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 from numba import njit
 
-from ._sparse import csr_rows_matmul, csr_rows_t_matmul
+from ._sparse import csr_rows_matmul, csr_rows_matmul_file, csr_rows_t_matmul, filed_t_matmul
 
 
 @njit(cache=True, boundscheck=False, nogil=True)
@@ -45,85 +45,6 @@ def csr_rows_t_matmul_rmw(data, indices, indptr, rows, D, G, gb):
 
 
 @njit(cache=True, boundscheck=False, nogil=True)
-def csr_rows_matmul_slots(data, indices, indptr, rows, W, b, out, block, cnt, srow, sval):
-    """:func:`csr_rows_matmul` that also files every stored value by feature for the
-    backward pass: batch row ``r`` (block ``q = r // block``) with value ``v`` in column
-    ``j`` goes to ``srow[q, j, s], sval[q, j, s] = r, v`` with ``s = cnt[q, j]``, which
-    is then incremented (the columns of each block of rows, in CSC form with room for
-    ``block`` entries per column)."""
-    width = W.shape[1]
-    cnt[...] = 0
-    for r in range(rows.size):
-        i = rows[r]
-        q = r // block
-        c, sr, sv = cnt[q], srow[q], sval[q]
-        o = out[r]
-        for k in range(width):
-            o[k] = b[k]
-        p, end = indptr[i], indptr[i + 1]
-        while p + 3 < end:
-            v0, v1, v2, v3 = data[p], data[p + 1], data[p + 2], data[p + 3]
-            j0, j1, j2, j3 = indices[p], indices[p + 1], indices[p + 2], indices[p + 3]
-            w0, w1, w2, w3 = W[j0], W[j1], W[j2], W[j3]
-            for k in range(width):
-                o[k] += (v0 * w0[k] + v1 * w1[k]) + (v2 * w2[k] + v3 * w3[k])
-            for j, v in ((j0, v0), (j1, v1), (j2, v2), (j3, v3)):
-                s = c[j]
-                sr[j, s] = r
-                sv[j, s] = v
-                c[j] = s + 1
-            p += 4
-        while p < end:
-            v = data[p]
-            j = indices[p]
-            wj = W[j]
-            for k in range(width):
-                o[k] += v * wj[k]
-            s = c[j]
-            sr[j, s] = r
-            sv[j, s] = v
-            c[j] = s + 1
-            p += 1
-
-
-@njit(cache=True, boundscheck=False, nogil=True)
-def slots_t_matmul(cnt, srow, sval, D, G, gb):
-    """``G = X[rows].T @ D`` from the columns filed by :func:`csr_rows_matmul_slots`:
-    each gradient row ``G[j]`` is updated once per block of rows (four stored values
-    per pass) while it sits in L1, and the rows of ``D`` of a block stay in cache,
-    instead of a read-modify-write of ``G[j]`` per stored value. ``gb`` (or empty)
-    receives the column sums of ``D``."""
-    width = D.shape[1]
-    G[...] = 0
-    if gb.size > 0:
-        gb[...] = 0
-        for r in range(D.shape[0]):
-            d = D[r]
-            for k in range(width):
-                gb[k] += d[k]
-    for q in range(cnt.shape[0]):
-        c, sr, sv = cnt[q], srow[q], sval[q]
-        for j in range(G.shape[0]):
-            end = c[j]
-            if end == 0:
-                continue
-            g, rr, vv = G[j], sr[j], sv[j]
-            p = 0
-            while p + 3 < end:
-                v0, v1, v2, v3 = vv[p], vv[p + 1], vv[p + 2], vv[p + 3]
-                d0, d1, d2, d3 = D[rr[p]], D[rr[p + 1]], D[rr[p + 2]], D[rr[p + 3]]
-                for k in range(width):
-                    g[k] += (v0 * d0[k] + v1 * d1[k]) + (v2 * d2[k] + v3 * d3[k])
-                p += 4
-            while p < end:
-                v = vv[p]
-                d = D[rr[p]]
-                for k in range(width):
-                    g[k] += v * d[k]
-                p += 1
-
-
-@njit(cache=True, boundscheck=False, nogil=True)
 def dense_to_csr(X):
     """CSR arrays ``(data, indices, indptr)`` of a dense C-ordered matrix (sorted indices,
     int32 columns); two passes, no intermediate COO as in ``scipy.sparse.csr_matrix``."""
@@ -149,15 +70,15 @@ def dense_to_csr(X):
     return data[:nnz], indices[:nnz], indptr
 
 
-#: rows per block of the column filing of :func:`csr_rows_matmul_slots` (measured on
-#: MNIST batches of 200: 32 and 64 best, float32 and float64)
-SLOT_BLOCK = 32
-#: largest filing (blocks x features x SLOT_BLOCK entries) kept; wider inputs use
-#: :func:`csr_rows_t_matmul`
+#: rows per block of the column filing of :func:`~._sparse.csr_rows_matmul_file`
+#: (MNIST batches of 200, float64, cold caches as in a fit: 64 and 200 best, 32 slower)
+SLOT_BLOCK = 64
+#: largest filing (stored values of a batch) kept; larger batches use
+#: :func:`~._sparse.csr_rows_t_matmul`
 MAX_SLOTS = 1 << 20
 #: parameter dtypes that use the filing: a float32 MNIST weight gradient (313 kB) stays
-#: in the 512 kB L2 cache, so its per-value updates are cheap and the filing measured
-#: 2-5 % slower per epoch; in float64 (627 kB) it measured 6-16 % faster
+#: in the 512 kB L2 cache, so its per-value updates are cheap; in float64 (627 kB) the
+#: filing measured 6-16 % faster per epoch
 SLOT_DTYPES = (np.dtype(np.float64),)
 
 
@@ -165,9 +86,9 @@ class CSRRows:
     """A CSR matrix whose mini-batches are row-index arrays (no copies).
 
     A forward product with ``record=True`` also files the batch's stored values by
-    column (:func:`csr_rows_matmul_slots`; for the dtypes in :data:`SLOT_DTYPES`), and
-    the next :meth:`t_matmul` of the same ``rows`` array uses that filing
-    (:func:`slots_t_matmul`).
+    column (:func:`~._sparse.csr_rows_matmul_file`; for the dtypes in
+    :data:`SLOT_DTYPES`), and the next :meth:`t_matmul` of the same ``rows`` array uses
+    that filing (:func:`~._sparse.filed_t_matmul`).
 
     Parameters
     ----------
@@ -182,25 +103,25 @@ class CSRRows:
         self._buffers = {}
         if not sp.issparse(X):  # a dense matrix with few non-zeros
             self.data, self.indices, self.indptr = dense_to_csr(np.ascontiguousarray(X))
-            return
-        self.data = X.data
-        # int32 column indices (scipy's default) halve the index traffic of the kernels
-        itype = np.int32 if X.shape[1] < 2**31 else np.int64
-        self.indices = X.indices.astype(itype, copy=False)
-        self.indptr = X.indptr.astype(np.int64, copy=False)
+        else:
+            self.data = X.data
+            # int32 column indices (scipy's default) halve the index traffic of the kernels
+            itype = np.int32 if X.shape[1] < 2**31 else np.int64
+            self.indices = X.indices.astype(itype, copy=False)
+            self.indptr = X.indptr.astype(np.int64, copy=False)
+        self._max_row = int(np.diff(self.indptr).max()) if self.shape[0] else 0
 
     def _slot_buffers(self, n_rows: int, dtype):
-        n_blocks = -(-n_rows // SLOT_BLOCK)
-        if (np.dtype(dtype) not in SLOT_DTYPES
-                or n_blocks * self.shape[1] * SLOT_BLOCK > MAX_SLOTS):
+        capacity = n_rows * self._max_row  # bounds the batch's stored values
+        if np.dtype(dtype) not in SLOT_DTYPES or capacity > MAX_SLOTS:
             return None
-        key = (n_blocks, np.dtype(dtype))
+        key = (n_rows, np.dtype(dtype))
         if key not in self._buffers:  # one set per batch size (the last batch differs)
-            shape = (n_blocks, self.shape[1], SLOT_BLOCK)
-            # int16 batch-row numbers when they fit: half the index traffic
+            # int16 batch-row numbers when they fit: less index traffic
             itype = np.int16 if n_rows <= np.iinfo(np.int16).max else np.int32
-            self._buffers[key] = (np.empty(shape[:2], np.int32), np.empty(shape, itype),
-                                  np.empty(shape, dtype))
+            self._buffers[key] = (np.empty((-(-n_rows // SLOT_BLOCK), self.shape[1]),
+                                           np.int32),
+                                  np.empty(capacity, itype), np.empty(capacity, dtype))
         return self._buffers[key]
 
     def matmul(self, rows: np.ndarray, W: np.ndarray, b: np.ndarray | None = None,
@@ -214,8 +135,8 @@ class CSRRows:
         if buffers is None:
             csr_rows_matmul(self.data, self.indices, self.indptr, rows, W, b, out)
             return out
-        csr_rows_matmul_slots(self.data, self.indices, self.indptr, rows, W, b, out,
-                              SLOT_BLOCK, *buffers)
+        csr_rows_matmul_file(self.data, self.indices, self.indptr, rows, W, b, out,
+                             SLOT_BLOCK, *buffers)
         self._slots = (rows, *buffers)
         return out
 
@@ -226,7 +147,7 @@ class CSRRows:
         gb = np.empty(0, dtype=D.dtype) if out_sum is None else out_sum
         slots, self._slots = self._slots, None
         if slots is not None and slots[0] is rows and slots[3].dtype == D.dtype:
-            slots_t_matmul(*slots[1:], D, out, gb)
+            filed_t_matmul(*slots[1:], D, out, gb)
         elif D.dtype == np.float32:
             csr_rows_t_matmul(self.data, self.indices, self.indptr, rows, D, out, gb)
         else:

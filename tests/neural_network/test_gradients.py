@@ -227,9 +227,15 @@ def test_first_layer_kernels_match_dense_products(dtype, monkeypatch):
                                    97, 100, 104, 105, 128, 200])
 def test_simd_first_layer_kernels_every_width(dtype, width):
     """The register-segment kernels (every segment and tail case: widths below, at and
-    above multiples of the 4/8-lane registers) equal the dense products."""
+    above multiples of the 4/8-lane registers), with and without the column filing,
+    equal the dense products."""
     from skgd.neural_network._kernels import dense_to_csr
-    from skgd.neural_network._sparse import csr_rows_matmul, csr_rows_t_matmul
+    from skgd.neural_network._sparse import (
+        csr_rows_matmul,
+        csr_rows_matmul_file,
+        csr_rows_t_matmul,
+        filed_t_matmul,
+    )
 
     rng = np.random.RandomState(width)
     X = rng.rand(40, 17)
@@ -248,5 +254,18 @@ def test_simd_first_layer_kernels_every_width(dtype, width):
     np.testing.assert_allclose(Z, X[rows] @ W + b, **tol)
     G, gb = np.full_like(W, np.nan), np.full_like(b, np.nan)
     csr_rows_t_matmul(data, indices, indptr, rows, D, G, gb)
+    np.testing.assert_allclose(G, X[rows].T @ D, **tol)
+    np.testing.assert_allclose(gb, D.sum(axis=0), **tol)
+    # the recorded forward product and the gradient from its column filing, in blocks
+    # of 4 rows (a partial last block); row 3 (twice) is empty
+    block = 4
+    cnt = np.full((-(-rows.size // block), X.shape[1]), -1, np.int32)
+    srow = np.full(data.size * 2, -1, np.int16)
+    sval = np.full(data.size * 2, np.nan, dtype)
+    Z = np.full((rows.size, width), np.nan, dtype)
+    csr_rows_matmul_file(data, indices, indptr, rows, W, b, Z, block, cnt, srow, sval)
+    np.testing.assert_allclose(Z, X[rows] @ W + b, **tol)
+    G, gb = np.full_like(W, np.nan), np.full_like(b, np.nan)
+    filed_t_matmul(cnt, srow, sval, D, G, gb)
     np.testing.assert_allclose(G, X[rows].T @ D, **tol)
     np.testing.assert_allclose(gb, D.sum(axis=0), **tol)
