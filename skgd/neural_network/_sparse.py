@@ -235,6 +235,27 @@ def _fwd12_file(data, indices, s, e, W, b, o, L, r, cur, srow, sval):
     vstore(o, 8 * L, h)
 
 
+@njit(inline="always", boundscheck=False)
+def _fwd13_file(data, indices, s, e, W, b, o, L, k, r, cur, srow, sval):
+    # _fwd13 of columns [0, 12 L + k) that also files the row's values
+    t = 12 * L
+    a, h = vload(b, 0, 16), vload(b, 8 * L, 8)
+    z = vload(b, t, 2) if k == L else vloadm(b, t, 2, k)
+    for p in range(s, e):
+        j, v = indices[p], data[p]
+        w = W[j]
+        a = vfma(vload(w, 0, 16), vsplat(v, 16), a)
+        h = vfma(vload(w, 8 * L, 8), vsplat(v, 8), h)
+        z = vfma(vloadm(w, t, 2, k), vsplat(v, 2), z)
+        n = cur[j]
+        srow[n] = r
+        sval[n] = v
+        cur[j] = n + 1
+    vstore(o, 0, a)
+    vstore(o, 8 * L, h)
+    vstorem(o, t, z, k)
+
+
 @njit(cache=True, boundscheck=False, nogil=True)
 def csr_rows_matmul_file(data, indices, indptr, rows, W, b, out, block, cnt, srow, sval):
     """:func:`csr_rows_matmul` that also files the stored values by column for
@@ -259,7 +280,14 @@ def csr_rows_matmul_file(data, indices, indptr, rows, W, b, out, block, cnt, sro
         c = cnt[q]
         for j in range(c.size):
             pos, c[j] = pos + c[j], pos
-    if width <= 13 * L:  # one segment: file in a pass of its own
+    if 12 * L < width <= 13 * L:  # one segment of 13 registers
+        for r in range(n):
+            i = rows[r]
+            _prefetch_row(data, indices, indptr, rows, r + AHEAD)
+            _fwd13_file(data, indices, indptr[i], indptr[i + 1], W, b, out[r], L,
+                        width - 12 * L, r, cnt[r // block], srow, sval)
+        return
+    if width <= 13 * L:  # one narrower segment: file in a pass of its own
         for r in range(n):
             c, i = cnt[r // block], rows[r]
             for p in range(indptr[i], indptr[i + 1]):
