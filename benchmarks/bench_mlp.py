@@ -12,8 +12,9 @@ Data: digits (StandardScaler, 80/20 split, random_state=0) and the MNIST test se
 ``../shared/data/mnist-t10k`` (first 8,000 images for training, last 2,000 for testing,
 pixels scaled to [0, 1]); MNIST is skipped when absent. MNIST pixels are 81 % zeros, so
 skgd runs its first layer on a CSR copy of the rows (``SPARSE_FIRST_LAYER_DENSITY`` in
-``skgd/neural_network/_objective.py``); ``--dense-first-layer`` turns that off to show
-the BLAS-only time.
+``skgd/neural_network/_objective.py``), except for the pixels stored in more than 40 %
+of the images, which go to BLAS on a dense copy (``DENSE_COLUMN_DENSITY`` in
+``_kernels.py``); ``--dense-first-layer`` turns that off to show the BLAS-only time.
 
 Usage::
 

@@ -21,6 +21,7 @@ import numpy as np
 from scipy.special import erf, expit
 
 from ..solver._registry import Registry
+from ._kernels import relu_backward
 
 __all__ = ["ACTIVATIONS", "Activation", "get_activation"]
 
@@ -97,7 +98,11 @@ class ReLU(Activation):
         return np.maximum(z, 0, out=out)
 
     def backward(self, z, a, delta):
-        np.multiply(delta, a > 0, out=delta)
+        if (delta.flags.c_contiguous and a.flags.c_contiguous and a.shape == delta.shape
+                and a.dtype == delta.dtype):
+            relu_backward(delta, a)
+        else:
+            np.multiply(delta, a > 0, out=delta)
 
 
 @ACTIVATIONS.register

@@ -16,7 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 from numba import njit
 
-from ._sparse import csr_rows_matmul, csr_rows_t_matmul
+from ._sparse import csr_rows_matmul, csr_rows_matmul_file, csr_rows_t_matmul, filed_t_matmul
 
 
 @njit(cache=True, boundscheck=False, nogil=True)
@@ -45,98 +45,30 @@ def csr_rows_t_matmul_rmw(data, indices, indptr, rows, D, G, gb):
 
 
 @njit(cache=True, boundscheck=False, nogil=True)
-def csr_rows_matmul_slots(data, indices, indptr, rows, W, b, out, block, cnt, srow, sval):
-    """:func:`csr_rows_matmul` that also files every stored value by feature for the
-    backward pass: batch row ``r`` (block ``q = r // block``) with value ``v`` in column
-    ``j`` goes to ``srow[q, j, s], sval[q, j, s] = r, v`` with ``s = cnt[q, j]``, which
-    is then incremented (the columns of each block of rows, in CSC form with room for
-    ``block`` entries per column)."""
-    width = W.shape[1]
-    cnt[...] = 0
-    for r in range(rows.size):
-        i = rows[r]
-        q = r // block
-        c, sr, sv = cnt[q], srow[q], sval[q]
-        o = out[r]
-        for k in range(width):
-            o[k] = b[k]
-        p, end = indptr[i], indptr[i + 1]
-        while p + 3 < end:
-            v0, v1, v2, v3 = data[p], data[p + 1], data[p + 2], data[p + 3]
-            j0, j1, j2, j3 = indices[p], indices[p + 1], indices[p + 2], indices[p + 3]
-            w0, w1, w2, w3 = W[j0], W[j1], W[j2], W[j3]
-            for k in range(width):
-                o[k] += (v0 * w0[k] + v1 * w1[k]) + (v2 * w2[k] + v3 * w3[k])
-            for j, v in ((j0, v0), (j1, v1), (j2, v2), (j3, v3)):
-                s = c[j]
-                sr[j, s] = r
-                sv[j, s] = v
-                c[j] = s + 1
-            p += 4
-        while p < end:
-            v = data[p]
-            j = indices[p]
-            wj = W[j]
-            for k in range(width):
-                o[k] += v * wj[k]
-            s = c[j]
-            sr[j, s] = r
-            sv[j, s] = v
-            c[j] = s + 1
-            p += 1
+def column_counts(X):
+    """Non-zeros per column of a dense C-ordered matrix."""
+    counts = np.zeros(X.shape[1], np.int64)
+    for i in range(X.shape[0]):
+        for j in range(X.shape[1]):
+            counts[j] += X[i, j] != 0
+    return counts
 
 
 @njit(cache=True, boundscheck=False, nogil=True)
-def slots_t_matmul(cnt, srow, sval, D, G, gb):
-    """``G = X[rows].T @ D`` from the columns filed by :func:`csr_rows_matmul_slots`:
-    each gradient row ``G[j]`` is updated once per block of rows (four stored values
-    per pass) while it sits in L1, and the rows of ``D`` of a block stay in cache,
-    instead of a read-modify-write of ``G[j]`` per stored value. ``gb`` (or empty)
-    receives the column sums of ``D``."""
-    width = D.shape[1]
-    G[...] = 0
-    if gb.size > 0:
-        gb[...] = 0
-        for r in range(D.shape[0]):
-            d = D[r]
-            for k in range(width):
-                gb[k] += d[k]
-    for q in range(cnt.shape[0]):
-        c, sr, sv = cnt[q], srow[q], sval[q]
-        for j in range(G.shape[0]):
-            end = c[j]
-            if end == 0:
-                continue
-            g, rr, vv = G[j], sr[j], sv[j]
-            p = 0
-            while p + 3 < end:
-                v0, v1, v2, v3 = vv[p], vv[p + 1], vv[p + 2], vv[p + 3]
-                d0, d1, d2, d3 = D[rr[p]], D[rr[p + 1]], D[rr[p + 2]], D[rr[p + 3]]
-                for k in range(width):
-                    g[k] += (v0 * d0[k] + v1 * d1[k]) + (v2 * d2[k] + v3 * d3[k])
-                p += 4
-            while p < end:
-                v = vv[p]
-                d = D[rr[p]]
-                for k in range(width):
-                    g[k] += v * d[k]
-                p += 1
-
-
-@njit(cache=True, boundscheck=False, nogil=True)
-def dense_to_csr(X):
-    """CSR arrays ``(data, indices, indptr)`` of a dense C-ordered matrix (sorted indices,
-    int32 columns); two passes, no intermediate COO as in ``scipy.sparse.csr_matrix``."""
+def dense_to_csr(X, keep):
+    """CSR arrays ``(data, indices, indptr)`` of the columns ``j`` with ``keep[j]`` of a
+    dense C-ordered matrix (sorted indices, int32 columns, the other columns left out);
+    two passes, no intermediate COO as in ``scipy.sparse.csr_matrix``."""
     n, d = X.shape
     indptr = np.zeros(n + 1, np.int64)
     for i in range(n):
         c = 0
         for j in range(d):
-            c += X[i, j] != 0
+            c += (X[i, j] != 0) & keep[j]
         indptr[i + 1] = indptr[i] + c
     nnz = indptr[n]
-    # branch-free fill: every value is written, the cursor only advances past non-zeros
-    # (one slot of slack for a trailing zero)
+    # branch-free fill: every value is written, the cursor only advances past kept
+    # non-zeros (one slot of slack for a trailing zero)
     data = np.empty(nnz + 1, X.dtype)
     indices = np.empty(nnz + 1, np.int32)
     for i in range(n):
@@ -145,29 +77,42 @@ def dense_to_csr(X):
             v = X[i, j]
             data[p] = v
             indices[p] = j
-            p += v != 0
+            p += (v != 0) & keep[j]
     return data[:nnz], indices[:nnz], indptr
 
 
-#: rows per block of the column filing of :func:`csr_rows_matmul_slots` (measured on
-#: MNIST batches of 200: 32 and 64 best, float32 and float64)
-SLOT_BLOCK = 32
-#: largest filing (blocks x features x SLOT_BLOCK entries) kept; wider inputs use
-#: :func:`csr_rows_t_matmul`
+#: rows per block of the column filing of :func:`~._sparse.csr_rows_matmul_file`
+#: (MNIST batches of 200, float64, cold caches as in a fit: 64 and 200 best, 32 slower)
+SLOT_BLOCK = 64
+#: largest filing (stored values of a batch) kept; larger batches use
+#: :func:`~._sparse.csr_rows_t_matmul`
 MAX_SLOTS = 1 << 20
 #: parameter dtypes that use the filing: a float32 MNIST weight gradient (313 kB) stays
-#: in the 512 kB L2 cache, so its per-value updates are cheap and the filing measured
-#: 2-5 % slower per epoch; in float64 (627 kB) it measured 6-16 % faster
+#: in the 512 kB L2 cache, so its per-value updates are cheap; in float64 (627 kB) the
+#: filing measured 6-16 % faster per epoch
 SLOT_DTYPES = (np.dtype(np.float64),)
+#: columns stored in more than this fraction of the rows go to BLAS on a dense copy of
+#: them; MNIST has 195 such pixels holding 73 % of the non-zeros (first-layer forward
+#: and gradient of a batch, cold caches: float64 1.04 -> 0.86 ms, float32 0.52 -> 0.38)
+DENSE_COLUMN_DENSITY = 0.4
+#: fewest such columns worth a split (BLAS is slow on very thin products)
+MIN_DENSE_COLUMNS = 16
 
 
 class CSRRows:
     """A CSR matrix whose mini-batches are row-index arrays (no copies).
 
-    A forward product with ``record=True`` also files the batch's stored values by
-    column (:func:`csr_rows_matmul_slots`; for the dtypes in :data:`SLOT_DTYPES`), and
-    the next :meth:`t_matmul` of the same ``rows`` array uses that filing
-    (:func:`slots_t_matmul`).
+    Columns with many stored values (more than :data:`DENSE_COLUMN_DENSITY` of the
+    rows, e.g. the central pixels of images) are kept as a dense ``(n, n_dense)`` copy
+    and multiplied by BLAS, :math:`X_B W = X_{B,S} W_S + X_{B,C} W_C`: a register-blocked
+    GEMM reuses each loaded row of ``W`` for several batch rows, which the per-value
+    kernels cannot (they read a whole row of ``W`` from L2 per stored value).
+
+    A forward product with ``record=True`` also files the batch's sparse values by
+    column (:func:`~._sparse.csr_rows_matmul_file`; for the dtypes in
+    :data:`SLOT_DTYPES`) and keeps the batch's dense columns, and the next
+    :meth:`t_matmul` of the same ``rows`` array uses them
+    (:func:`~._sparse.filed_t_matmul`).
 
     Parameters
     ----------
@@ -180,27 +125,57 @@ class CSRRows:
         self.dtype = X.dtype
         self._slots = None  # (rows, cnt, srow, sval) of the last recorded forward product
         self._buffers = {}
+        self.dense_cols, self.dense = None, None
+        self._dense_batch = None  # (rows, X[rows][:, dense_cols]) of the last record
+        n, d = self.shape
         if not sp.issparse(X):  # a dense matrix with few non-zeros
-            self.data, self.indices, self.indptr = dense_to_csr(np.ascontiguousarray(X))
-            return
-        self.data = X.data
-        # int32 column indices (scipy's default) halve the index traffic of the kernels
-        itype = np.int32 if X.shape[1] < 2**31 else np.int64
-        self.indices = X.indices.astype(itype, copy=False)
-        self.indptr = X.indptr.astype(np.int64, copy=False)
+            X = np.ascontiguousarray(X)
+            keep = np.ones(d, bool)
+            cols = self._dense_columns(column_counts(X) if n else np.zeros(d, np.int64))
+            if cols is not None:
+                self.dense_cols = cols
+                self.dense = np.ascontiguousarray(X[:, cols])
+                keep[cols] = False
+            self.data, self.indices, self.indptr = dense_to_csr(X, keep)
+        else:
+            self.data = X.data
+            # int32 column indices (scipy's default) halve the index traffic of the kernels
+            itype = np.int32 if d < 2**31 else np.int64
+            self.indices = X.indices.astype(itype, copy=False)
+            self.indptr = X.indptr.astype(np.int64, copy=False)
+            cols = self._dense_columns(np.bincount(self.indices, minlength=d))
+            if cols is not None:
+                self._split(X, cols)
+        self._max_row = int(np.diff(self.indptr).max()) if n else 0
+
+    def _dense_columns(self, counts):
+        """The columns for the dense copy (see :data:`DENSE_COLUMN_DENSITY`), or None."""
+        cols = np.flatnonzero(counts > DENSE_COLUMN_DENSITY * self.shape[0])
+        return cols if cols.size >= MIN_DENSE_COLUMNS else None
+
+    def _split(self, X, cols):
+        """Move the columns ``cols`` of a CSR matrix out of the CSR arrays into the
+        dense copy."""
+        self.dense_cols = cols
+        self.dense = np.ascontiguousarray(X[:, cols].toarray(), dtype=self.dtype)
+        is_dense = np.zeros(self.shape[1], bool)
+        is_dense[cols] = True
+        keep = ~is_dense[self.indices]
+        kept = np.concatenate(([0], np.cumsum(keep)))
+        self.data, self.indices = self.data[keep], self.indices[keep]
+        self.indptr = kept[self.indptr].astype(np.int64)
 
     def _slot_buffers(self, n_rows: int, dtype):
-        n_blocks = -(-n_rows // SLOT_BLOCK)
-        if (np.dtype(dtype) not in SLOT_DTYPES
-                or n_blocks * self.shape[1] * SLOT_BLOCK > MAX_SLOTS):
+        capacity = n_rows * self._max_row  # bounds the batch's stored values
+        if np.dtype(dtype) not in SLOT_DTYPES or capacity > MAX_SLOTS:
             return None
-        key = (n_blocks, np.dtype(dtype))
+        key = (n_rows, np.dtype(dtype))
         if key not in self._buffers:  # one set per batch size (the last batch differs)
-            shape = (n_blocks, self.shape[1], SLOT_BLOCK)
-            # int16 batch-row numbers when they fit: half the index traffic
+            # int16 batch-row numbers when they fit: less index traffic
             itype = np.int16 if n_rows <= np.iinfo(np.int16).max else np.int32
-            self._buffers[key] = (np.empty(shape[:2], np.int32), np.empty(shape, itype),
-                                  np.empty(shape, dtype))
+            self._buffers[key] = (np.empty((-(-n_rows // SLOT_BLOCK), self.shape[1]),
+                                           np.int32),
+                                  np.empty(capacity, itype), np.empty(capacity, dtype))
         return self._buffers[key]
 
     def matmul(self, rows: np.ndarray, W: np.ndarray, b: np.ndarray | None = None,
@@ -213,10 +188,15 @@ class CSRRows:
         buffers = self._slot_buffers(rows.size, W.dtype) if record else None
         if buffers is None:
             csr_rows_matmul(self.data, self.indices, self.indptr, rows, W, b, out)
-            return out
-        csr_rows_matmul_slots(self.data, self.indices, self.indptr, rows, W, b, out,
-                              SLOT_BLOCK, *buffers)
-        self._slots = (rows, *buffers)
+        else:
+            csr_rows_matmul_file(self.data, self.indices, self.indptr, rows, W, b, out,
+                                 SLOT_BLOCK, *buffers)
+            self._slots = (rows, *buffers)
+        if self.dense_cols is not None:
+            xb = np.take(self.dense, rows, axis=0)
+            out += xb.astype(W.dtype, copy=False) @ W[self.dense_cols]
+            if record:
+                self._dense_batch = (rows, xb)
         return out
 
     def t_matmul(self, rows: np.ndarray, D: np.ndarray, out: np.ndarray,
@@ -226,11 +206,16 @@ class CSRRows:
         gb = np.empty(0, dtype=D.dtype) if out_sum is None else out_sum
         slots, self._slots = self._slots, None
         if slots is not None and slots[0] is rows and slots[3].dtype == D.dtype:
-            slots_t_matmul(*slots[1:], D, out, gb)
+            filed_t_matmul(*slots[1:], D, out, gb)
         elif D.dtype == np.float32:
             csr_rows_t_matmul(self.data, self.indices, self.indptr, rows, D, out, gb)
         else:
             csr_rows_t_matmul_rmw(self.data, self.indices, self.indptr, rows, D, out, gb)
+        if self.dense_cols is not None:  # the kernels above wrote zeros in these rows
+            batch, self._dense_batch = self._dense_batch, None
+            xb = batch[1] if batch is not None and batch[0] is rows else np.take(
+                self.dense, rows, axis=0)
+            out[self.dense_cols] = xb.T.astype(D.dtype, copy=False) @ D
 
 
 @njit(cache=True, boundscheck=False, nogil=True)
@@ -253,3 +238,13 @@ def softmax_xent(raw, y, loss):
         for k in range(K):
             r[k] *= inv
         r[c] -= 1.0
+
+
+@njit(cache=True, boundscheck=False, nogil=True)
+def relu_backward(delta, a):
+    """``delta[a <= 0] = 0`` for C-contiguous arrays of one shape (a select, which
+    vectorises; ``delta *= a > 0`` goes through numpy's bool-to-float casting loop and
+    is 3-4x slower)."""
+    d, x = delta.ravel(), a.ravel()
+    for k in range(d.size):
+        d[k] = d[k] if x[k] > 0 else 0

@@ -56,3 +56,21 @@ def test_float32_in_float32_out(name):
 def test_softplus_is_stable_for_large_inputs():
     a = get_activation("softplus")(np.array([-1000.0, 1000.0]))
     np.testing.assert_allclose(a, [0.0, 1000.0])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_relu_backward_kernel_matches_numpy(dtype):
+    """The compiled ReLU backward (C-contiguous arrays) and the numpy fallback (a
+    strided view) both zero ``delta`` where the output is 0, keeping the dtype."""
+    rng = np.random.RandomState(0)
+    a = np.maximum(rng.randn(13, 7), 0).astype(dtype)
+    delta = rng.randn(13, 7).astype(dtype)
+    ref = delta * (a > 0)
+    relu = get_activation("relu")
+    d = delta.copy()
+    relu.backward(None, a, d)
+    np.testing.assert_array_equal(d, ref)
+    assert d.dtype == dtype
+    d = delta.copy(order="F")[:, ::2]
+    relu.backward(None, np.asfortranarray(a)[:, ::2], d)
+    np.testing.assert_array_equal(d, ref[:, ::2])

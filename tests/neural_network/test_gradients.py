@@ -141,9 +141,16 @@ def test_dense_to_csr_matches_scipy(dtype):
     X[rng.rand(9, 7) < 0.7] = 0
     X[3] = 0  # an empty row
     X[-1, -1] = 0  # a trailing zero
-    data, indices, indptr = dense_to_csr(X)
+    data, indices, indptr = dense_to_csr(X, np.ones(X.shape[1], bool))
     ref = sp.csr_matrix(X)
     assert data.dtype == dtype
+    np.testing.assert_array_equal(data, ref.data)
+    np.testing.assert_array_equal(indices, ref.indices)
+    np.testing.assert_array_equal(indptr, ref.indptr)
+    keep = np.ones(X.shape[1], bool)
+    keep[[0, 6]] = False  # columns left out (they go to the dense copy)
+    data, indices, indptr = dense_to_csr(X, keep)
+    ref = sp.csr_matrix(np.where(keep, X, 0))
     np.testing.assert_array_equal(data, ref.data)
     np.testing.assert_array_equal(indices, ref.indices)
     np.testing.assert_array_equal(indptr, ref.indptr)
@@ -227,16 +234,22 @@ def test_first_layer_kernels_match_dense_products(dtype, monkeypatch):
                                    97, 100, 104, 105, 128, 200])
 def test_simd_first_layer_kernels_every_width(dtype, width):
     """The register-segment kernels (every segment and tail case: widths below, at and
-    above multiples of the 4/8-lane registers) equal the dense products."""
+    above multiples of the 4/8-lane registers), with and without the column filing,
+    equal the dense products."""
     from skgd.neural_network._kernels import dense_to_csr
-    from skgd.neural_network._sparse import csr_rows_matmul, csr_rows_t_matmul
+    from skgd.neural_network._sparse import (
+        csr_rows_matmul,
+        csr_rows_matmul_file,
+        csr_rows_t_matmul,
+        filed_t_matmul,
+    )
 
     rng = np.random.RandomState(width)
     X = rng.rand(40, 17)
     X[X < 0.6] = 0.0
     X[3] = 0.0
     X = X.astype(dtype)
-    data, indices, indptr = dense_to_csr(X)
+    data, indices, indptr = dense_to_csr(X, np.ones(X.shape[1], bool))
     rows = rng.randint(0, 40, 25)
     rows[:2] = 3
     W = rng.randn(17, width).astype(dtype)
@@ -250,3 +263,56 @@ def test_simd_first_layer_kernels_every_width(dtype, width):
     csr_rows_t_matmul(data, indices, indptr, rows, D, G, gb)
     np.testing.assert_allclose(G, X[rows].T @ D, **tol)
     np.testing.assert_allclose(gb, D.sum(axis=0), **tol)
+    # the recorded forward product and the gradient from its column filing, in blocks
+    # of 4 rows (a partial last block); row 3 (twice) is empty
+    block = 4
+    cnt = np.full((-(-rows.size // block), X.shape[1]), -1, np.int32)
+    srow = np.full(data.size * 2, -1, np.int16)
+    sval = np.full(data.size * 2, np.nan, dtype)
+    Z = np.full((rows.size, width), np.nan, dtype)
+    csr_rows_matmul_file(data, indices, indptr, rows, W, b, Z, block, cnt, srow, sval)
+    np.testing.assert_allclose(Z, X[rows] @ W + b, **tol)
+    G, gb = np.full_like(W, np.nan), np.full_like(b, np.nan)
+    filed_t_matmul(cnt, srow, sval, D, G, gb)
+    np.testing.assert_allclose(G, X[rows].T @ D, **tol)
+    np.testing.assert_allclose(gb, D.sum(axis=0), **tol)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("filing", [False, True])
+def test_first_layer_dense_column_split_matches_dense_products(dtype, sparse, filing,
+                                                               monkeypatch):
+    """Columns stored in most rows go to BLAS on a dense copy, the others to the CSR
+    kernels; forward product and gradient (recorded or not) equal the dense ones."""
+    import scipy.sparse as sp
+
+    import skgd.neural_network._kernels as mod
+    from skgd.neural_network._kernels import CSRRows
+
+    monkeypatch.setattr(mod, "MIN_DENSE_COLUMNS", 2)
+    monkeypatch.setattr(mod, "SLOT_DTYPES", (np.dtype(dtype),) if filing else ())
+    rng = np.random.RandomState(1)
+    X = rng.rand(90, 30)
+    X[X < 0.8] = 0.0
+    X[:, [3, 4, 17]] = rng.rand(90, 3) + 0.1  # dense columns
+    X[5] = 0.0
+    X = X.astype(dtype)
+    csr = CSRRows(sp.csr_matrix(X) if sparse else X)
+    np.testing.assert_array_equal(csr.dense_cols, [3, 4, 17])
+    rows = rng.randint(0, 90, 70)
+    rows[:2] = 5
+    W, b = rng.randn(30, 11).astype(dtype), rng.randn(11).astype(dtype)
+    D = rng.randn(rows.size, 11).astype(dtype)
+    tol = dict(rtol=1e-5, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
+    Z = csr.matmul(rows, W, b, record=True)
+    np.testing.assert_allclose(Z, X[rows] @ W + b, **tol)
+    G, gb = np.full_like(W, np.nan), np.full_like(b, np.nan)
+    csr.t_matmul(rows, D, G, gb)
+    np.testing.assert_allclose(G, X[rows].T @ D, **tol)
+    np.testing.assert_allclose(gb, D.sum(axis=0), **tol)
+    G2 = np.full_like(W, np.nan)
+    csr.t_matmul(rows, D, G2)  # nothing recorded now
+    np.testing.assert_allclose(G2, G, **tol)
+    np.testing.assert_allclose(csr.matmul(rows, W), X[rows] @ W, **tol)
+    assert Z.dtype == G.dtype == dtype
