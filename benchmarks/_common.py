@@ -24,6 +24,21 @@ def timed(fn: Callable, repeats: int = 3, threads: int = 1):
     return statistics.median(times), out
 
 
+def timed_pair(fn_a: Callable, fn_b: Callable, repeats: int = 3, threads: int = 1):
+    """:func:`timed` for two functions run alternately (a, b, a, b, ...), so that both
+    see the same machine: on a shared VM the speed drifts by 20 % and more between
+    minutes, which skews a ratio of two back-to-back series. Returns (median seconds
+    of a, median seconds of b, last result of a, last result of b)."""
+    times_a, times_b = [], []
+    out_a = out_b = None
+    for _ in range(repeats):
+        t, out_a = timed(fn_a, 1, threads)
+        times_a.append(t)
+        t, out_b = timed(fn_b, 1, threads)
+        times_b.append(t)
+    return statistics.median(times_a), statistics.median(times_b), out_a, out_b
+
+
 def table(rows: list[dict], columns: list[str]) -> str:
     """A markdown table of ``rows`` restricted to ``columns``."""
     def fmt(v):

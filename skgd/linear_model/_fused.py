@@ -11,17 +11,18 @@ once: its output :math:`z_i = x_i^\\top w + b`, the loss and its derivative
 import numpy as np
 from numba import njit
 
-from ..solver._rules import ptr
+from ..losses import one_output_loss
 
 FAST = {"reassoc", "contract", "nsz"}
 
 
 @njit(cache=True, fastmath=FAST)
-def dense_loss_grad(X, y, swm, coef, b, loss_fn, lp, z, grad_coef):
+def dense_loss_grad(X, y, swm, coef, b, loss_fn, lp, code, z, grad_coef):
     r"""Weighted loss :math:`\sum_i s_i L(y_i, z_i)` and gradient in one pass.
 
     Writes :math:`z` into ``z`` and :math:`\sum_i g_i x_i` into ``grad_coef``; returns
-    ``(loss, sum_i g_i)`` (the latter is the intercept's gradient).
+    ``(loss, sum_i g_i)`` (the latter is the intercept's gradient). ``code`` is the
+    loss's :meth:`~skgd.losses.Loss.kernel_code`.
     """
     n, d = X.shape
     raw = np.empty(1)
@@ -36,10 +37,10 @@ def dense_loss_grad(X, y, swm, coef, b, loss_fn, lp, z, grad_coef):
             p += X[i, j] * coef[j]
         p += b
         z[i] = p
-        raw[0] = p
         s = swm[i]
-        loss += s * loss_fn(y[i], ptr(raw), 1, ptr(dl), ptr(lp))
-        g = s * dl[0]
+        li, di = one_output_loss(code, y[i], p, loss_fn, lp, raw, dl)
+        loss += s * li
+        g = s * di
         g_sum += g
         for j in range(d):
             grad_coef[j] += g * X[i, j]

@@ -8,10 +8,10 @@ import numpy as np
 from scipy.special import expit, softmax
 from sklearn.base import ClassifierMixin
 from sklearn.utils.class_weight import compute_class_weight
-from sklearn.utils.multiclass import check_classification_targets
 
 from ..losses import LogLoss, Multinomial
 from ..utils._compat import Interval, StrOptions
+from ..utils._labels import check_targets, label_indices, sorted_labels
 from ._base import BaseLinearGD
 
 
@@ -104,25 +104,21 @@ class LogisticRegression(ClassifierMixin, BaseLinearGD):
         return LogLoss() if len(self.classes_) == 2 else Multinomial()
 
     def _encode_y(self, y, fitting, classes=None):
-        check_classification_targets(y)
         y = np.asarray(y)
+        check_targets(y)
         if y.ndim == 2 and y.shape[1] == 1:
             y = y.ravel()
         if y.ndim != 1:
             raise ValueError("y must be one-dimensional (multilabel is not supported).")
         if fitting:
-            labels = np.unique(y) if classes is None else np.unique(np.asarray(classes))
+            labels = sorted_labels(y) if classes is None else np.unique(np.asarray(classes))
             if labels.size < 2:
                 raise ValueError(
                     "LogisticRegression needs samples of at least 2 classes in the data, but "
                     f"the data contain only one class: {labels[0] if labels.size else None!r}."
                 )
             self.classes_ = labels
-        idx = np.searchsorted(self.classes_, y)
-        idx = np.clip(idx, 0, len(self.classes_) - 1)
-        if np.any(self.classes_[idx] != y):
-            unknown = np.setdiff1d(np.unique(y), self.classes_)
-            raise ValueError(f"y contains classes not seen in the first fit: {unknown}")
+        idx = label_indices(self.classes_, y)
         if len(self.classes_) == 2:
             return idx.astype(np.float64).reshape(-1, 1), 1
         return idx, len(self.classes_)

@@ -158,7 +158,8 @@ class LinearObjective(Objective):
         loss, g_sum = dense_loss_grad(self.X, self.y_flat, self._full_sw_mean(),
                                       np.ascontiguousarray(coef[:, 0]),
                                       float(b[0]) if self.fit_intercept else 0.0,
-                                      self.loss.kernel, self.loss.params(), z, gc)
+                                      self.loss.kernel, self.loss.params(),
+                                      self.loss.kernel_code(), z, gc)
         if self.fit_intercept:
             grad[self.layout.slices["intercept"]] = g_sum
         self._cache = (w.copy(), z[:, None])
@@ -202,7 +203,8 @@ class LinearObjective(Objective):
         """Plain SGD with L2 or no penalty: the ``wscale`` kernels (see ``_wscale``)."""
         order = order.astype(np.int64, copy=False)
         args = (self.y_flat, self.sw, order, self.K, self.fit_intercept, self.loss.kernel,
-                self.loss.params(), w, ctx.lrs, ctx.l2, ctx.max_grad_norm)
+                self.loss.params(), self.loss.kernel_code(), w, ctx.lrs, ctx.l2,
+                ctx.max_grad_norm)
         if self.sparse:
             X = self.X  # its own index dtype: int32 indices halve the index traffic
             loss, norm = sgd_l2_epoch_csr(X.data, X.indices, X.indptr, X.shape[1], *args)

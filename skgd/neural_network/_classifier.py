@@ -6,11 +6,11 @@ import numpy as np
 from scipy.special import expit, softmax
 from sklearn.base import ClassifierMixin
 from sklearn.utils.class_weight import compute_class_weight
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
 
 from ..losses import LogLoss, Multinomial
 from ..utils._compat import StrOptions
+from ..utils._labels import check_targets, label_indices, sorted_labels
 from ._base import BaseMLP
 
 _COMMON_DOC = r"""
@@ -191,12 +191,12 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         y = np.asarray(y)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
-        check_classification_targets(y)
+        check_targets(y)
         if fitting:
             if y.ndim == 2:
                 self._kind, self.classes_ = "multilabel", np.arange(y.shape[1])
             else:
-                labels = np.unique(y) if classes is None else np.unique(np.asarray(classes))
+                labels = sorted_labels(y) if classes is None else np.unique(np.asarray(classes))
                 if labels.size < 2:
                     raise ValueError(
                         "MLPClassifier needs samples of at least 2 classes in the data; got "
@@ -212,10 +212,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             return y.astype(np.float64), self.classes_.size
         if y.ndim != 1:
             raise ValueError("y must be 1-d labels, as in the first fit.")
-        idx = np.clip(np.searchsorted(self.classes_, y), 0, self.classes_.size - 1)
-        if np.any(self.classes_[idx] != y):
-            unknown = np.setdiff1d(np.unique(y), self.classes_)
-            raise ValueError(f"y contains classes not seen in the first fit: {unknown}")
+        idx = label_indices(self.classes_, y)
         if self._kind == "binary":
             return idx.astype(np.float64).reshape(-1, 1), 1
         return idx, self.classes_.size

@@ -114,6 +114,10 @@ def _run_epochs(objective, cfg: SolverConfig, state: SolverState, validation, ca
     step = np.zeros(state.w.size, dtype=state.w.dtype)
     if state.lazy_ratio is None or state.lazy_ratio.size != state.w.size:
         state.lazy_ratio = np.ones(state.w.size)
+    # per-epoch arrays filled in place: fresh ones cost page faults on every epoch
+    order_buf = np.empty(n, dtype=np.int64) if cfg.shuffle else None
+    counts = np.arange(steps, dtype=np.float64)
+    t_buf = np.empty(steps)
     monitor = Monitor(cfg, state, objective, validation)
     converged, n_run = False, 0
     backoff = cfg.divergence == "backoff"
@@ -122,8 +126,8 @@ def _run_epochs(objective, cfg: SolverConfig, state: SolverState, validation, ca
     for _ in range(cfg.max_iter):
         tic = time.perf_counter()
         start = _snapshot(state, objective) if backoff else None
-        order = _epoch_order(n, cfg, state)
-        lrs = cfg.schedule.rates(state.t + np.arange(steps, dtype=np.float64), sctx)
+        order = _epoch_order(n, cfg, state, order_buf)
+        lrs = cfg.schedule.rates(np.add(counts, state.t, out=t_buf), sctx)
         if state.lr_scale != 1.0:
             lrs = lrs * state.lr_scale
         if per_sample:
@@ -174,12 +178,13 @@ def _exploded(loss: float, state: SolverState) -> bool:
     return ref is not None and ref > 0 and np.isfinite(ref) and loss > 1e4 * ref
 
 
-def _epoch_order(n: int, cfg: SolverConfig, state: SolverState) -> np.ndarray:
+def _epoch_order(n: int, cfg: SolverConfig, state: SolverState,
+                 out: np.ndarray | None = None) -> np.ndarray:
     if not cfg.shuffle:
         return np.arange(n)
     if state.shuffle_seed is None:
         state.shuffle_seed = draw_seed(state.rng)
-    return shuffled_range(n, state.shuffle_seed, state.epoch)
+    return shuffled_range(n, state.shuffle_seed, state.epoch, out)
 
 
 def _enet(cfg: SolverConfig) -> tuple[float, float]:

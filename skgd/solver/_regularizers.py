@@ -38,7 +38,10 @@ class Regularizer(Component):
         total = 0.0
         for wp in _blocks(w, coords):
             wp = wp.astype(np.float64, copy=False)
-            total += l1 * np.abs(wp).sum() + 0.5 * l2 * (wp @ wp)
+            if l1:
+                total += l1 * np.abs(wp).sum()
+            if l2:
+                total += 0.5 * l2 * (wp @ wp)
         return float(alpha * total)
 
     def add_smooth_grad(self, grad: np.ndarray, w: np.ndarray, alpha: float, coords) -> None:

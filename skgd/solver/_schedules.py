@@ -112,7 +112,9 @@ class Optimal(Schedule):
         dl = abs(ctx.dloss(-typw)) if ctx.dloss is not None else 1.0
         eta0 = typw / max(1.0, dl)
         t0 = 1.0 / (eta0 * ctx.alpha)
-        return 1.0 / (ctx.alpha * (t0 + t))
+        rates = t + t0  # in place from here: one temporary per epoch
+        rates *= ctx.alpha
+        return np.divide(1.0, rates, out=rates)
 
 
 @SCHEDULES.register

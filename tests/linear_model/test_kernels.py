@@ -109,6 +109,37 @@ def test_plain_sgd_scale_is_folded_before_underflow():
     assert np.all(model.coef_ != 0)
 
 
+def test_plain_sgd_reported_loss_matches_reference():
+    """The epoch loss of the ``wscale`` kernel: summed as a product for unit weights
+    (one log per run of 64 samples) and per sample for other weights, over logits
+    from about -100 to 100 (losses from ~1e-44 to ~100)."""
+    rng = np.random.RandomState(3)
+    n = 300  # several runs of 64
+    X = rng.randn(n, 4)
+    X[:50] *= 30
+    y = (X @ rng.randn(4) + rng.randn(n) > 0).astype(float)
+    sw = np.ones(n)
+    sw[::7], sw[3::7] = 0.5, 1.5  # mean exactly 1: the other weights stay 1.0
+    lr, epochs = 0.01, 2
+    p0 = sw @ y / sw.sum()
+    w, b = np.zeros(4), np.log(p0 / (1 - p0))
+    losses = []
+    for _ in range(epochs):
+        total = 0.0
+        for k in range(n):
+            z = X[k] @ w + b
+            total += sw[k] * (np.logaddexp(0.0, z) - y[k] * z)
+            dl = sw[k] * (expit(z) - y[k])
+            w -= lr * dl * X[k]
+            b -= lr * dl
+        losses.append(total / n)
+    model = LogisticRegression(solver="sgd", batch_size=1, learning_rate="constant",
+                               learning_rate_init=lr, alpha=0.0, shuffle=False,
+                               max_iter=epochs, tol=None).fit(X, y, sample_weight=sw)
+    np.testing.assert_allclose(model.loss_curve_, losses, rtol=1e-12)
+    np.testing.assert_allclose(model.coef_.ravel(), w, rtol=1e-10)
+
+
 def _reference_softmax_sgd(X, y, lr, l2, epochs, max_norm):
     """Multinomial plain SGD with clipping of the per-sample gradient norm."""
     K = int(y.max()) + 1

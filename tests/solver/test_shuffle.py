@@ -33,3 +33,10 @@ def test_seed_from_either_kind_of_generator():
     for make in (np.random.RandomState, np.random.default_rng):
         a, b = draw_seed(make(0)), draw_seed(make(0))
         assert a == b and 0 <= a < 2**63
+
+
+def test_shuffled_range_fills_a_given_array():
+    out = np.full(500, -7, dtype=np.int64)
+    got = shuffled_range(500, 9, 2, out=out)
+    assert got is out
+    np.testing.assert_array_equal(out, shuffled_range(500, 9, 2))
