@@ -27,7 +27,6 @@ from numba import carray, cfunc, njit, types
 from scipy.special import expit, logsumexp
 
 from .solver._registry import Registry
-from .solver._rules import ptr
 
 LOSSES: Registry = Registry("loss")
 
@@ -108,15 +107,16 @@ def log_loss_one(y, z):
 @njit(inline="always")
 def one_output_loss(code, y, z, loss_fn, lp, raw, dl):
     """Loss and derivative of a one-output sample with output ``z``: inlined for the
-    ``code`` of :meth:`Loss.kernel_code`, else a call of ``loss_fn`` (``raw`` and
-    ``dl`` are its one-element scratch arrays)."""
+    ``code`` of :meth:`Loss.kernel_code`, else a call of ``loss_fn`` with the
+    parameters ``lp`` (pointers, like the one-element scratch ``raw`` and ``dl``: an
+    array passed to an inlined function is reference-counted at every call)."""
     if code == LOSS_LOG:
         return log_loss_one(y, z)
     if code == LOSS_SQUARED:
         e = z - y
         return 0.5 * e * e, e
     raw[0] = z
-    loss = loss_fn(y, ptr(raw), 1, ptr(dl), ptr(lp))
+    loss = loss_fn(y, raw, 1, dl, lp)
     return loss, dl[0]
 
 

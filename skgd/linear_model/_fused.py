@@ -12,6 +12,7 @@ import numpy as np
 from numba import njit
 
 from ..losses import one_output_loss
+from ..solver._rules import ptr
 
 FAST = {"reassoc", "contract", "nsz"}
 
@@ -38,7 +39,7 @@ def dense_loss_grad(X, y, swm, coef, b, loss_fn, lp, code, z, grad_coef):
         p += b
         z[i] = p
         s = swm[i]
-        li, di = one_output_loss(code, y[i], p, loss_fn, lp, raw, dl)
+        li, di = one_output_loss(code, y[i], p, loss_fn, ptr(lp), ptr(raw), ptr(dl))
         loss += s * li
         g = s * di
         g_sum += g

@@ -27,7 +27,7 @@ import numpy as np
 from numba import njit
 
 from ..solver._rules import ptr
-from ._wscale import AHEAD, prefetch_csr_row, prefetch_dense_row
+from ._wscale import AHEAD, csr_rows, dense_rows, prefetch_csr_row, prefetch_dense_row
 
 # reassociation lets LLVM vectorise the dot products; NaN/inf semantics are kept so
 # that divergence is still detected
@@ -226,9 +226,10 @@ def sgd_epoch_dense(X, y, sw, order, K, fit_intercept, loss_fn, lp, rule, hp, w,
     all_cols = np.arange(d)
     loss_sum = 0.0
     norm_sum = 0.0
+    rows = dense_rows(X, y, sw)
     for k in range(order.size):
         if k + AHEAD < order.size:
-            prefetch_dense_row(X, y, sw, order[k + AHEAD])
+            prefetch_dense_row(rows, order[k + AHEAD])
         i = order[k]
         row = X[i]
         nnz = 0
@@ -263,9 +264,10 @@ def sgd_epoch_csr(data, indices, indptr, y, sw, order, K, fit_intercept, loss_fn
     cols, vals, rec, raw, dl, gidx, gval, marks = _buffers(w, K, 1, ratio, l1)
     loss_sum = 0.0
     norm_sum = 0.0
+    rows = csr_rows(data, indices, indptr, y, sw)
     for k in range(order.size):
         if k + AHEAD < order.size:
-            prefetch_csr_row(data, indices, indptr, y, sw, order[k + AHEAD])
+            prefetch_csr_row(rows, order[k + AHEAD])
         i = order[k]
         a, b = indptr[i], indptr[i + 1]
         # with sorted indices a row of d entries is a full row: take the same code path

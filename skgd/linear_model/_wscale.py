@@ -11,8 +11,14 @@ inlined: this path is taken only for ``solver="sgd"`` without L1. One-output log
 squared losses are inlined too (:func:`skgd.losses.one_output_loss`), and the
 summed log-loss is kept as a product (``PRODUCT_RUN``).
 
-Indices are read as unsigned so that no negative-index wraparound is compiled into
-the gathers. Dense and CSR rows get separate epoch kernels: with the row bounds known at compile
+The loops work on raw pointers (:func:`~skgd.solver._rules.ptr`), taken once per
+epoch. An array handed to an inlined helper is reference-counted at every call: two
+atomic library calls that also spill every register; with the row prefetch and the
+loss both written as helpers that was about ten such calls a row, a third of the SST-2
+epoch. Pointer offsets and unsigned indices also compile without the
+negative-index wraparound of array indexing.
+
+Dense and CSR rows get separate epoch kernels: with the row bounds known at compile
 time the dense dot product and update vectorise (a shared kernel that chose the row
 layout per sample ran 2.5x slower). Both prefetch the row ``AHEAD`` samples ahead in
 the shuffled order; rows are visited at random, so without the hint every row starts
@@ -44,24 +50,41 @@ PRODUCT_RUN = 64
 
 
 @njit(inline="always")
-def prefetch_csr_row(data, indices, indptr, y, sw, i):
+def csr_rows(data, indices, indptr, y, sw):
+    """Pointers to a CSR matrix, its targets and weights, and the prefetch strides
+    (elements per cache line) of its values and indices: the ``rows`` argument of
+    :func:`prefetch_csr_row`."""
+    return (ptr(data), ptr(indices), ptr(indptr), ptr(y), ptr(sw),
+            max(64 // data.itemsize, 1), max(64 // indices.itemsize, 1))
+
+
+@njit(inline="always")
+def prefetch_csr_row(rows, i):
     """Ask for CSR row ``i`` (its indices and values), ``y[i]`` and ``sw[i]``."""
+    data, indices, indptr, y, sw, data_step, index_step = rows
     a, b = indptr[i], indptr[i + 1]
-    for jj in range(a, b, max(64 // indices.itemsize, 1)):
+    for jj in range(a, b, index_step):
         prefetch(indices, jj)
-    for jj in range(a, b, max(64 // data.itemsize, 1)):
+    for jj in range(a, b, data_step):
         prefetch(data, jj)
     prefetch(y, i)
     prefetch(sw, i)
 
 
 @njit(inline="always")
-def prefetch_dense_row(X, y, sw, i):
-    """Ask for every cache line of the C-ordered row ``X[i]``, ``y[i]`` and ``sw[i]``."""
-    d = X.shape[1]
+def dense_rows(X, y, sw):
+    """Pointers to a C-ordered ``X``, its targets and weights, the row length and the
+    prefetch stride: the ``rows`` argument of :func:`prefetch_dense_row`."""
+    return ptr(X), ptr(y), ptr(sw), X.shape[1], max(64 // X.itemsize, 1)
+
+
+@njit(inline="always")
+def prefetch_dense_row(rows, i):
+    """Ask for every cache line of the row ``X[i]``, ``y[i]`` and ``sw[i]``."""
+    X, y, sw, d, step = rows
     start = i * d
-    for q in range(0, d, max(64 // X.itemsize, 1)):
-        prefetch(X, start + q)  # a flat index into the data
+    for q in range(0, d, step):
+        prefetch(X, start + q)
     prefetch(y, i)
     prefetch(sw, i)
 
@@ -80,9 +103,9 @@ def _clipped_step(dsq, xsq, fit_intercept, lr, max_norm):
 
 @njit(inline="always")
 def _gradient(raw, yi, si, xsq, K, fit_intercept, loss_fn, lp, dl, lr, max_norm):
-    """Loss and output gradient ``dl`` (weighted) of one sample with ``K`` outputs;
-    returns ``(weighted loss, gradient norm, step)``."""
-    loss = si * loss_fn(yi, ptr(raw), K, ptr(dl), ptr(lp))
+    """Loss and output gradient ``dl`` (weighted; pointers) of one sample with ``K``
+    outputs; returns ``(weighted loss, gradient norm, step)``."""
+    loss = si * loss_fn(yi, raw, K, dl, lp)
     dsq = 0.0
     for c in range(K):
         dl[c] *= si
@@ -126,8 +149,8 @@ def _one_output(acc, z, yi, si, xsq, fit_intercept, code, loss_fn, lp, raw, dl, 
 
 @njit(inline="always")
 def _decay(w, n_coef, lr, l2, scale, inv):
-    """The L2 decay of every coefficient through ``scale``; also keeps
-    ``inv = 1 / scale``. Both are updated by multiplications: the loop-carried
+    """The L2 decay of every coefficient through ``scale`` (``w`` a pointer); also
+    keeps ``inv = 1 / scale``. Both are updated by multiplications: the loop-carried
     dependency is then a multiply, not a division, in every sample."""
     if l2 != 0.0:
         decay = 1.0 + lr * l2
@@ -142,7 +165,7 @@ def _decay(w, n_coef, lr, l2, scale, inv):
 
 @njit(inline="always")
 def _intercept_and_scale(w, n_coef, K, fit_intercept, dl, f, lr, l2, scale, inv):
-    """Intercept step, then :func:`_decay`."""
+    """Intercept step, then :func:`_decay` (pointers)."""
     if fit_intercept:
         for c in range(K):
             w[n_coef + c] -= f * dl[c]
@@ -163,49 +186,56 @@ def sgd_l2_epoch_dense(X, y, sw, order, K, fit_intercept, loss_fn, lp, code, w, 
     :meth:`~skgd.losses.Loss.kernel_code` (one-output losses it names are inlined)."""
     n_samples, d = X.shape
     n_coef = d * K
-    raw = np.empty(K)
-    dl = np.empty(K)
+    # scratch for the loss kernel; pointers to it are taken where they are used, so
+    # that the arrays stay alive through the loop
+    raw_a, dl_a = np.empty(K), np.empty(K)
+    rows = dense_rows(X, y, sw)
+    Xp, yp, swp = rows[0], rows[1], rows[2]
+    wp = ptr(w)
     scale, inv = 1.0, 1.0
     acc = (0.0, 1.0, 0)  # the summed loss (see _add_loss)
     norm_sum = 0.0
     for k in range(order.size):
         if k + AHEAD < order.size:
-            prefetch_dense_row(X, y, sw, order[k + AHEAD])
+            prefetch_dense_row(rows, order[k + AHEAD])
         i = order[k]
+        row = i * d  # the row's offset in X
         lr = lrs[k]
         xsq = 0.0
         if K == 1:
             p = 0.0
             for j in range(d):
-                x = X[i, j]
-                p += x * w[j]
+                x = Xp[row + j]
+                p += x * wp[j]
                 xsq += x * x
-            z = scale * p + (w[n_coef] if fit_intercept else 0.0)
-            acc, g0, norm, f = _one_output(acc, z, y[i], sw[i], xsq, fit_intercept, code,
-                                           loss_fn, lp, raw, dl, lr, max_norm)
+            z = scale * p + (wp[n_coef] if fit_intercept else 0.0)
+            acc, g0, norm, f = _one_output(acc, z, yp[i], swp[i], xsq, fit_intercept, code,
+                                           loss_fn, ptr(lp), ptr(raw_a), ptr(dl_a), lr,
+                                           max_norm)
             g = (f * inv) * g0
             for j in range(d):
-                w[j] -= g * X[i, j]
+                wp[j] -= g * Xp[row + j]
             if fit_intercept:
-                w[n_coef] -= f * g0
-            scale, inv = _decay(w, n_coef, lr, l2, scale, inv)
+                wp[n_coef] -= f * g0
+            scale, inv = _decay(wp, n_coef, lr, l2, scale, inv)
         else:
+            raw, dl = ptr(raw_a), ptr(dl_a)
             for c in range(K):
                 raw[c] = 0.0
             for j in range(d):
-                x = X[i, j]
-                xsq += x * x
+                xj = Xp[row + j]
+                xsq += xj * xj
                 for c in range(K):
-                    raw[c] += x * w[j * K + c]
-            _offset(w, n_coef, K, fit_intercept, scale, raw)
-            loss, norm, f = _gradient(raw, y[i], sw[i], xsq, K, fit_intercept, loss_fn,
-                                      lp, dl, lr, max_norm)
+                    raw[c] += xj * wp[j * K + c]
+            _offset(wp, n_coef, K, fit_intercept, scale, raw)
+            loss, norm, f = _gradient(raw, yp[i], swp[i], xsq, K, fit_intercept, loss_fn,
+                                      ptr(lp), dl, lr, max_norm)
             acc = (acc[0] + loss, acc[1], acc[2])
             for j in range(d):
-                x = X[i, j] * (f * inv)
+                xj = Xp[row + j] * (f * inv)
                 for c in range(K):
-                    w[j * K + c] -= dl[c] * x
-            scale, inv = _intercept_and_scale(w, n_coef, K, fit_intercept, dl, f, lr, l2,
+                    wp[j * K + c] -= dl[c] * xj
+            scale, inv = _intercept_and_scale(wp, n_coef, K, fit_intercept, dl, f, lr, l2,
                                               scale, inv)
         norm_sum += norm
     for j in range(n_coef):
@@ -218,16 +248,18 @@ def sgd_l2_epoch_csr(data, indices, indptr, n_features, y, sw, order, K, fit_int
                      loss_fn, lp, code, w, lrs, l2, max_norm):
     """One epoch over the CSR rows ``order``; as :func:`sgd_l2_epoch_dense`."""
     n_coef = n_features * K
-    raw = np.empty(K)
-    dl = np.empty(K)
+    raw_a, dl_a = np.empty(K), np.empty(K)  # loss scratch, as in the dense kernel
+    rows = csr_rows(data, indices, indptr, y, sw)
+    vals, cols, yp, swp = rows[0], rows[1], rows[3], rows[4]
+    wp = ptr(w)
     scale, inv = 1.0, 1.0
     acc = (0.0, 1.0, 0)  # the summed loss (see _add_loss)
     norm_sum = 0.0
     for k in range(order.size):
         if k + AHEAD < order.size:
-            prefetch_csr_row(data, indices, indptr, y, sw, order[k + AHEAD])
+            prefetch_csr_row(rows, order[k + AHEAD])
         i = order[k]
-        a, b = indptr[i], indptr[i + 1]
+        a, b = rows[2][i], rows[2][i + 1]
         lr = lrs[k]
         xsq = 0.0
         if K == 1:
@@ -235,44 +267,46 @@ def sgd_l2_epoch_csr(data, indices, indptr, n_features, y, sw, order, K, fit_int
             p, p2, xsq2 = 0.0, 0.0, 0.0
             jj = a
             while jj + 1 < b:
-                x, x2 = data[jj], data[jj + 1]
-                p += x * w[np.uint64(indices[jj])]
-                p2 += x2 * w[np.uint64(indices[jj + 1])]
+                x, x2 = vals[jj], vals[jj + 1]
+                p += x * wp[np.uint64(cols[jj])]
+                p2 += x2 * wp[np.uint64(cols[jj + 1])]
                 xsq += x * x
                 xsq2 += x2 * x2
                 jj += 2
             if jj < b:
-                x = data[jj]
-                p += x * w[np.uint64(indices[jj])]
+                x = vals[jj]
+                p += x * wp[np.uint64(cols[jj])]
                 xsq += x * x
-            z = scale * (p + p2) + (w[n_coef] if fit_intercept else 0.0)
-            acc, g0, norm, f = _one_output(acc, z, y[i], sw[i], xsq + xsq2, fit_intercept,
-                                           code, loss_fn, lp, raw, dl, lr, max_norm)
+            z = scale * (p + p2) + (wp[n_coef] if fit_intercept else 0.0)
+            acc, g0, norm, f = _one_output(acc, z, yp[i], swp[i], xsq + xsq2, fit_intercept,
+                                           code, loss_fn, ptr(lp), ptr(raw_a), ptr(dl_a),
+                                           lr, max_norm)
             g = (f * inv) * g0
             for jj in range(a, b):
-                w[np.uint64(indices[jj])] -= g * data[jj]
+                wp[np.uint64(cols[jj])] -= g * vals[jj]
             if fit_intercept:
-                w[n_coef] -= f * g0
-            scale, inv = _decay(w, n_coef, lr, l2, scale, inv)
+                wp[n_coef] -= f * g0
+            scale, inv = _decay(wp, n_coef, lr, l2, scale, inv)
         else:
+            raw, dl = ptr(raw_a), ptr(dl_a)
             for c in range(K):
                 raw[c] = 0.0
             for jj in range(a, b):
-                x = data[jj]
+                x = vals[jj]
                 xsq += x * x
-                base = indices[jj] * K
+                base = cols[jj] * K
                 for c in range(K):
-                    raw[c] += x * w[base + c]
-            _offset(w, n_coef, K, fit_intercept, scale, raw)
-            loss, norm, f = _gradient(raw, y[i], sw[i], xsq, K, fit_intercept, loss_fn,
-                                      lp, dl, lr, max_norm)
+                    raw[c] += x * wp[base + c]
+            _offset(wp, n_coef, K, fit_intercept, scale, raw)
+            loss, norm, f = _gradient(raw, yp[i], swp[i], xsq, K, fit_intercept, loss_fn,
+                                      ptr(lp), dl, lr, max_norm)
             acc = (acc[0] + loss, acc[1], acc[2])
             for jj in range(a, b):
-                x = data[jj] * (f * inv)
-                base = indices[jj] * K
+                x = vals[jj] * (f * inv)
+                base = cols[jj] * K
                 for c in range(K):
-                    w[base + c] -= dl[c] * x
-            scale, inv = _intercept_and_scale(w, n_coef, K, fit_intercept, dl, f, lr, l2,
+                    wp[base + c] -= dl[c] * x
+            scale, inv = _intercept_and_scale(wp, n_coef, K, fit_intercept, dl, f, lr, l2,
                                               scale, inv)
         norm_sum += norm
     for j in range(n_coef):
