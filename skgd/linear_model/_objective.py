@@ -190,7 +190,8 @@ class LinearObjective(Objective):
         cum = np.concatenate(([0.0], np.cumsum(ctx.lrs)))
         order = order.astype(np.int64, copy=False)
         args = (self.y_flat, self.sw, order, self.K, self.fit_intercept,
-                self.loss.kernel, self.loss.params(), ctx.rule, ctx.hp, w, opt_state,
+                self.loss.kernel, self.loss.params(), self.loss.kernel_code(), ctx.rule,
+                ctx.hp, w, opt_state,
                 ctx.lrs, ctx.t0, ctx.l1, ctx.l2, ctx.step, ctx.ratio, cum, ctx.max_grad_norm)
         if self.sparse:
             loss, norm = sgd_epoch_csr(*self._csr_arrays(), *args)
