@@ -155,3 +155,21 @@ def test_minibatch_fit_is_the_same_with_fused_l2(fused, separate):
                                        tol=None), random_state=0).w
            for opt in (fused, separate)]
     np.testing.assert_allclose(res[0], res[1], rtol=1e-10, atol=1e-12)
+
+
+def test_rules_compile_once_per_dtype_on_first_use():
+    """The lazily compiled rules: one object per dtype (kernels recognise the plain SGD
+    rule by identity), also when threads ask at the same time."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from skgd.solver._rules import compile_rule
+    from skgd.solver.optimizers.sgd import _sgd
+
+    rules = compile_rule(_sgd)
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(lambda dt: rules[dt], [np.float64, np.float32] * 4))
+    assert len({id(r) for r in got}) == 2
+    assert rules[np.dtype(np.float64)] is got[0]
+    assert set(rules) == {np.dtype(np.float64), np.dtype(np.float32)}
+    with pytest.raises(KeyError):
+        rules[np.int32]
