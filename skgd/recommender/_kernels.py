@@ -26,7 +26,7 @@ The per-group helpers take raw pointers (:func:`~skgd.solver._rules.ptr`; 2-d ar
 flat, row-major), not arrays: every array handed to a compiled helper is
 reference-counted at each call, two atomic library calls per array that also spill the
 caller's registers. With the twenty-odd arrays of a group that was about 40 such calls
-per interaction, a quarter of a per-interaction epoch with a compiled rule.
+per interaction, about a third of a per-interaction epoch with a compiled rule.
 """
 
 import math
