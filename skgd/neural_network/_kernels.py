@@ -16,6 +16,8 @@ import numpy as np
 import scipy.sparse as sp
 from numba import njit
 
+from ..solver._rules import ptr
+from ._simd import advance
 from ._sparse import csr_rows_matmul, csr_rows_matmul_file, csr_rows_t_matmul, filed_t_matmul
 
 
@@ -223,8 +225,9 @@ def softmax_xent(raw, y, loss):
     """Softmax cross-entropy in one pass: ``loss[i] = logsumexp(raw[i]) - raw[i, y[i]]``;
     ``raw`` is overwritten by the gradient ``softmax(raw) - onehot(y)``."""
     n, K = raw.shape
+    p = ptr(raw)  # rows by offset: a row view per row is reference-counted
     for i in range(n):
-        r = raw[i]
+        r = advance(p, i * K)
         m = r[0]
         for k in range(1, K):
             m = max(m, r[k])

@@ -11,6 +11,11 @@ are one AVX2 register, whose element count :func:`lanes` gives: 8 float32 or 4
 float64). Loads and stores are unaligned; the masked forms touch only the first ``k``
 elements. On AMD Zen a masked *store* is slow (microcoded), a masked load is not:
 kernels keep masked stores out of their inner loops.
+
+Every intrinsic takes a C-contiguous 1-d array or a raw pointer (``CPointer``, from
+:func:`~skgd.solver._rules.ptr`, moved on by :func:`advance`). Kernels hand pointers to
+their helpers: an array handed to a helper, even an inlined one, is reference-counted
+at every call, two atomic library calls that also spill the vector registers.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from numba.core import cgutils
 from numba.extending import intrinsic, models, register_model
 
 __all__ = ["lanes", "vload", "vloadm", "vstore", "vstorem", "vsplat", "vfma", "vget",
-           "prefetch"]
+           "prefetch", "advance"]
 
 #: bytes of one vector unit (``xmm``); AVX2 registers hold two, narrower targets split
 #: wider vectors
@@ -52,13 +57,22 @@ def _vec(dtype, units) -> Vec:
 
 
 def _check(arr) -> None:
-    if not (isinstance(arr, types.Array) and arr.ndim == 1 and arr.layout == "C"):
-        raise TypeError(f"a C-contiguous 1-d array is needed, got {arr}")
+    if not (isinstance(arr, types.CPointer)
+            or isinstance(arr, types.Array) and arr.ndim == 1 and arr.layout == "C"):
+        raise TypeError(f"a C-contiguous 1-d array or a pointer is needed, got {arr}")
+
+
+def _data(context, builder, aty, arr):
+    """The data pointer of an array, or the pointer itself."""
+    if isinstance(aty, types.CPointer):
+        return arr
+    return context.make_array(aty)(context, builder, arr).data
 
 
 def _pointer(context, builder, aty, arr, idx, vty):
-    """``&arr[idx]`` (a C-contiguous 1-d array) cast to a pointer to ``vty``."""
-    data = context.make_array(aty)(context, builder, arr).data
+    """``&arr[idx]`` (a C-contiguous 1-d array or a pointer) cast to a pointer to
+    ``vty``."""
+    data = _data(context, builder, aty, arr)
     return builder.bitcast(builder.gep(data, [idx]), context.get_value_type(vty).as_pointer())
 
 
@@ -200,7 +214,7 @@ def prefetch(typingctx, arr, idx):
 
     def codegen(context, builder, sig, args):
         i8p = ir.IntType(8).as_pointer()
-        data = context.make_array(sig.args[0])(context, builder, args[0]).data
+        data = _data(context, builder, sig.args[0], args[0])
         ptr = builder.bitcast(builder.gep(data, [args[1]]), i8p)
         name = "llvm.prefetch.p0" if binding.llvm_version_info >= (15,) else \
             "llvm.prefetch.p0i8"
@@ -210,3 +224,15 @@ def prefetch(typingctx, arr, idx):
         return context.get_dummy_value()
 
     return types.void(arr, idx), codegen
+
+
+@intrinsic
+def advance(typingctx, p, idx):
+    """The pointer ``p + idx`` (``&p[idx]``; numba has no pointer arithmetic)."""
+    if not (isinstance(p, types.CPointer) and isinstance(idx, types.Integer)):
+        return None
+
+    def codegen(context, builder, sig, args):
+        return builder.gep(args[0], [args[1]])
+
+    return p(p, idx), codegen

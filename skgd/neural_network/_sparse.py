@@ -20,6 +20,11 @@ product also files the batch by column (per block of rows, compact CSC) and the 
 gradient is then the same register kernel with the roles swapped
 (:func:`filed_t_matmul`): each :math:`G_j` is written once per block instead of read,
 updated and written per stored value.
+
+The forward kernels hand their helpers raw pointers (:func:`~skgd.solver._rules.ptr`,
+rows addressed with :func:`~._simd.advance`), not arrays or row views: each array
+argument of a helper call, and each row view, cost two atomic reference-count calls
+that also spill the vector registers, about 20 per batch row.
 """
 
 from __future__ import annotations
@@ -27,30 +32,41 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ._simd import lanes, prefetch, vfma, vload, vloadm, vsplat, vstore, vstorem
+from ..solver._rules import ptr
+from ._simd import advance, lanes, prefetch, vfma, vload, vloadm, vsplat, vstore, vstorem
 
 #: rows ahead whose stored values are prefetched (the batch rows are scattered over
 #: the training set, so the hardware prefetcher cannot guess the next row's address)
 AHEAD = 2
 
 
+@njit(inline="always")
+def _csr(data, indices, indptr, rows):
+    """Pointers to the CSR arrays and the batch rows, the batch size and the prefetch
+    strides (elements per cache line) of the values and indices."""
+    return (ptr(data), ptr(indices), ptr(indptr), ptr(rows), rows.size,
+            64 // data.itemsize, 64 // indices.itemsize)
+
+
 @njit(inline="always", boundscheck=False)
-def _prefetch_row(data, indices, indptr, rows, r):
+def _prefetch_row(X, r):
     # the cache lines of batch row r's values and column indices (if r is in the batch)
-    if r < rows.size:
+    data, indices, indptr, rows, n, data_step, index_step = X
+    if r < n:
         i = rows[r]
         s, e = indptr[i], indptr[i + 1]
-        for p in range(s, e, 64 // data.itemsize):
+        for p in range(s, e, data_step):
             prefetch(data, p)
-        for p in range(s, e, 64 // indices.itemsize):
+        for p in range(s, e, index_step):
             prefetch(indices, p)
 
 
 @njit(inline="always", boundscheck=False)
-def _fwd12(data, indices, s, e, W, b, o, c, L):
+def _fwd12(data, indices, s, e, W, width, b, o, c, L):
+    # pointers; W has rows of width elements
     a, h = vload(b, c, 16), vload(b, c + 8 * L, 8)
     for p in range(s, e):
-        w, v = W[indices[p]], data[p]
+        w, v = advance(W, indices[p] * width), data[p]
         a = vfma(vload(w, c, 16), vsplat(v, 16), a)
         h = vfma(vload(w, c + 8 * L, 8), vsplat(v, 8), h)
     vstore(o, c, a)
@@ -58,14 +74,14 @@ def _fwd12(data, indices, s, e, W, b, o, c, L):
 
 
 @njit(inline="always", boundscheck=False)
-def _fwd13(data, indices, s, e, W, b, o, c, L, k):
+def _fwd13(data, indices, s, e, W, width, b, o, c, L, k):
     # 12 registers and a 13th for the last k <= L columns (masked when k < L)
     t = c + 12 * L
     a, h = vload(b, c, 16), vload(b, c + 8 * L, 8)
     if k == L:  # a masked store is microcoded on AMD: keep whole registers unmasked
         z = vload(b, t, 2)
         for p in range(s, e):
-            w, v = W[indices[p]], data[p]
+            w, v = advance(W, indices[p] * width), data[p]
             a = vfma(vload(w, c, 16), vsplat(v, 16), a)
             h = vfma(vload(w, c + 8 * L, 8), vsplat(v, 8), h)
             z = vfma(vload(w, t, 2), vsplat(v, 2), z)
@@ -73,7 +89,7 @@ def _fwd13(data, indices, s, e, W, b, o, c, L, k):
     else:
         z = vloadm(b, t, 2, k)
         for p in range(s, e):
-            w, v = W[indices[p]], data[p]
+            w, v = advance(W, indices[p] * width), data[p]
             a = vfma(vload(w, c, 16), vsplat(v, 16), a)
             h = vfma(vload(w, c + 8 * L, 8), vsplat(v, 8), h)
             z = vfma(vloadm(w, t, 2, k), vsplat(v, 2), z)
@@ -83,11 +99,11 @@ def _fwd13(data, indices, s, e, W, b, o, c, L, k):
 
 
 @njit(inline="always", boundscheck=False)
-def _fwd8m(data, indices, s, e, W, b, o, c, L, k):
+def _fwd8m(data, indices, s, e, W, width, b, o, c, L, k):
     # 8 registers and 4 masked ones for the last k <= 4 L columns
     a, h = vload(b, c, 16), vloadm(b, c + 8 * L, 8, k)
     for p in range(s, e):
-        w, v = W[indices[p]], data[p]
+        w, v = advance(W, indices[p] * width), data[p]
         a = vfma(vload(w, c, 16), vsplat(v, 16), a)
         h = vfma(vloadm(w, c + 8 * L, 8, k), vsplat(v, 8), h)
     vstore(o, c, a)
@@ -95,26 +111,27 @@ def _fwd8m(data, indices, s, e, W, b, o, c, L, k):
 
 
 @njit(inline="always", boundscheck=False)
-def _fwdm(data, indices, s, e, W, b, o, c, k, units):
+def _fwdm(data, indices, s, e, W, width, b, o, c, k, units):
     a = vloadm(b, c, units, k)
     for p in range(s, e):
-        a = vfma(vloadm(W[indices[p]], c, units, k), vsplat(data[p], units), a)
+        a = vfma(vloadm(advance(W, indices[p] * width), c, units, k),
+                 vsplat(data[p], units), a)
     vstorem(o, c, a, k)
 
 
 @njit(inline="always", boundscheck=False)
-def _fwd_last(data, indices, s, e, W, b, o, c, L, rem):
+def _fwd_last(data, indices, s, e, W, width, b, o, c, L, rem):
     # the last segment: columns [c, c + rem), 0 < rem <= 13 L
     if rem > 12 * L:
-        _fwd13(data, indices, s, e, W, b, o, c, L, rem - 12 * L)
+        _fwd13(data, indices, s, e, W, width, b, o, c, L, rem - 12 * L)
     elif rem > 8 * L:
-        _fwd8m(data, indices, s, e, W, b, o, c, L, rem - 8 * L)
+        _fwd8m(data, indices, s, e, W, width, b, o, c, L, rem - 8 * L)
     elif rem > 4 * L:
-        _fwdm(data, indices, s, e, W, b, o, c, rem, 16)
+        _fwdm(data, indices, s, e, W, width, b, o, c, rem, 16)
     elif rem > L:
-        _fwdm(data, indices, s, e, W, b, o, c, rem, 8)
+        _fwdm(data, indices, s, e, W, width, b, o, c, rem, 8)
     else:
-        _fwdm(data, indices, s, e, W, b, o, c, rem, 2)
+        _fwdm(data, indices, s, e, W, width, b, o, c, rem, 2)
 
 
 @njit(cache=True, boundscheck=False, nogil=True)
@@ -124,19 +141,23 @@ def csr_rows_matmul(data, indices, indptr, rows, W, b, out):
     width = W.shape[1]
     L = lanes(W)
     n = rows.size
+    X = _csr(data, indices, indptr, rows)
+    dp, ip, Wp, bp, op = X[0], X[1], ptr(W), ptr(b), ptr(out)
     c = 0
     while width - c > 13 * L:
         for r in range(n):
             i = rows[r]
             if c == 0:
-                _prefetch_row(data, indices, indptr, rows, r + AHEAD)
-            _fwd12(data, indices, indptr[i], indptr[i + 1], W, b, out[r], c, L)
+                _prefetch_row(X, r + AHEAD)
+            _fwd12(dp, ip, indptr[i], indptr[i + 1], Wp, width, bp, advance(op, r * width),
+                   c, L)
         c += 12 * L
     for r in range(n):
         i = rows[r]
         if c == 0:
-            _prefetch_row(data, indices, indptr, rows, r + AHEAD)
-        _fwd_last(data, indices, indptr[i], indptr[i + 1], W, b, out[r], c, L, width - c)
+            _prefetch_row(X, r + AHEAD)
+        _fwd_last(dp, ip, indptr[i], indptr[i + 1], Wp, width, bp, advance(op, r * width),
+                  c, L, width - c)
 
 
 @njit(inline="always", boundscheck=False)
@@ -219,12 +240,12 @@ def csr_rows_t_matmul(data, indices, indptr, rows, D, G, gb):
 
 
 @njit(inline="always", boundscheck=False)
-def _fwd12_file(data, indices, s, e, W, b, o, L, r, cur, srow, sval):
+def _fwd12_file(data, indices, s, e, W, width, b, o, L, r, cur, srow, sval):
     # _fwd12 of columns [0, 12 L) that also files the row's values (see below)
     a, h = vload(b, 0, 16), vload(b, 8 * L, 8)
     for p in range(s, e):
         j, v = indices[p], data[p]
-        w = W[j]
+        w = advance(W, j * width)
         a = vfma(vload(w, 0, 16), vsplat(v, 16), a)
         h = vfma(vload(w, 8 * L, 8), vsplat(v, 8), h)
         n = cur[j]
@@ -236,14 +257,14 @@ def _fwd12_file(data, indices, s, e, W, b, o, L, r, cur, srow, sval):
 
 
 @njit(inline="always", boundscheck=False)
-def _fwd13_file(data, indices, s, e, W, b, o, L, k, r, cur, srow, sval):
+def _fwd13_file(data, indices, s, e, W, width, b, o, L, k, r, cur, srow, sval):
     # _fwd13 of columns [0, 12 L + k) that also files the row's values
     t = 12 * L
     a, h = vload(b, 0, 16), vload(b, 8 * L, 8)
     z = vload(b, t, 2) if k == L else vloadm(b, t, 2, k)
     for p in range(s, e):
         j, v = indices[p], data[p]
-        w = W[j]
+        w = advance(W, j * width)
         a = vfma(vload(w, 0, 16), vsplat(v, 16), a)
         h = vfma(vload(w, 8 * L, 8), vsplat(v, 8), h)
         z = vfma(vloadm(w, t, 2, k), vsplat(v, 2), z)
@@ -269,10 +290,13 @@ def csr_rows_matmul_file(data, indices, indptr, rows, W, b, out, block, cnt, sro
     width = W.shape[1]
     L = lanes(W)
     n = rows.size
+    X = _csr(data, indices, indptr, rows)
+    dp, ip, Wp, bp, op = X[0], X[1], ptr(W), ptr(b), ptr(out)
+    sr, sv, cp, nf = ptr(srow), ptr(sval), ptr(cnt), cnt.shape[1]
     cnt[...] = 0
     for r in range(n):
-        _prefetch_row(data, indices, indptr, rows, r + AHEAD)
-        c, i = cnt[r // block], rows[r]
+        _prefetch_row(X, r + AHEAD)
+        c, i = advance(cp, r // block * nf), rows[r]
         for p in range(indptr[i], indptr[i + 1]):
             c[indices[p]] += 1
     pos = 0  # cnt becomes the start of each (q, j), the cursor of the filing
@@ -283,13 +307,14 @@ def csr_rows_matmul_file(data, indices, indptr, rows, W, b, out, block, cnt, sro
     if 12 * L < width <= 13 * L:  # one segment of 13 registers
         for r in range(n):
             i = rows[r]
-            _prefetch_row(data, indices, indptr, rows, r + AHEAD)
-            _fwd13_file(data, indices, indptr[i], indptr[i + 1], W, b, out[r], L,
-                        width - 12 * L, r, cnt[r // block], srow, sval)
+            _prefetch_row(X, r + AHEAD)
+            _fwd13_file(dp, ip, indptr[i], indptr[i + 1], Wp, width, bp,
+                        advance(op, r * width), L, width - 12 * L, r,
+                        advance(cp, r // block * nf), sr, sv)
         return
     if width <= 13 * L:  # one narrower segment: file in a pass of its own
         for r in range(n):
-            c, i = cnt[r // block], rows[r]
+            c, i = advance(cp, r // block * nf), rows[r]
             for p in range(indptr[i], indptr[i + 1]):
                 j = indices[p]
                 k = c[j]
@@ -300,17 +325,19 @@ def csr_rows_matmul_file(data, indices, indptr, rows, W, b, out, block, cnt, sro
         return
     for r in range(n):
         i = rows[r]
-        _fwd12_file(data, indices, indptr[i], indptr[i + 1], W, b, out[r], L, r,
-                    cnt[r // block], srow, sval)
+        _fwd12_file(dp, ip, indptr[i], indptr[i + 1], Wp, width, bp, advance(op, r * width),
+                    L, r, advance(cp, r // block * nf), sr, sv)
     c = 12 * L
     while width - c > 13 * L:
         for r in range(n):
             i = rows[r]
-            _fwd12(data, indices, indptr[i], indptr[i + 1], W, b, out[r], c, L)
+            _fwd12(dp, ip, indptr[i], indptr[i + 1], Wp, width, bp, advance(op, r * width),
+                   c, L)
         c += 12 * L
     for r in range(n):
         i = rows[r]
-        _fwd_last(data, indices, indptr[i], indptr[i + 1], W, b, out[r], c, L, width - c)
+        _fwd_last(dp, ip, indptr[i], indptr[i + 1], Wp, width, bp, advance(op, r * width),
+                  c, L, width - c)
 
 
 @njit(cache=True, boundscheck=False, nogil=True)
@@ -332,6 +359,7 @@ def filed_t_matmul(cnt, srow, sval, D, G, gb):
             d = D[r]
             for k in range(width):
                 gb[k] += d[k]
+    sv, sr, Dp, Gp = ptr(sval), ptr(srow), ptr(D), ptr(G)
     s = 0
     for q in range(cnt.shape[0]):
         c = cnt[q]
@@ -339,11 +367,12 @@ def filed_t_matmul(cnt, srow, sval, D, G, gb):
             e = c[j]
             if e == s and q > 0:
                 continue
-            g = G[j]
-            b = zero if q == 0 else g  # the first block writes every row of G
+            g = advance(Gp, j * width)
+            # the first block writes every row of G (ptr(zero) here keeps zero alive)
+            b = ptr(zero) if q == 0 else g
             t = 0
             while width - t > 13 * L:
-                _fwd12(sval, srow, s, e, D, b, g, t, L)
+                _fwd12(sv, sr, s, e, Dp, width, b, g, t, L)
                 t += 12 * L
-            _fwd_last(sval, srow, s, e, D, b, g, t, L, width - t)
+            _fwd_last(sv, sr, s, e, Dp, width, b, g, t, L, width - t)
             s = e

@@ -4,6 +4,9 @@
 rule, :func:`sgd_pair_epoch` is its inlined special case for biased MF with plain SGD,
 and :func:`batch_grad`/:func:`batch_loss` sum the gradient or loss of a mini-batch of
 interaction groups (see :mod:`._kernels` for the model, the groups and the layout).
+Their per-group helpers take pointers, taken at the call, where the scratch arrays
+are used: an array allocated in the kernel and then held only as a pointer would be
+freed after its last use.
 """
 
 import math
@@ -12,7 +15,7 @@ import numpy as np
 from numba import njit
 
 from ..solver._rules import ptr
-from ._kernels import FASTMATH, SQUARED, _fill_group, _group_grad
+from ._kernels import FASTMATH, SQUARED, _fill_group, _group_grad, group_data, group_model
 
 
 @njit(cache=True)
@@ -40,15 +43,18 @@ def sample_epoch(codes, y, sw, order, k, loss_code, n_neg, alpha, alpha_b, mu0, 
     F = codes.shape[1]
     nrows = 1 if loss_code == SQUARED else 1 + n_neg
     rows, S, pred, dl, slot_f, slot_x, slot_g, gidx, gval = _scratch(w, F, k, nrows)
+    data = group_data(codes, swap_fields, item_table, pos_indptr, pos_items)
+    model = group_model(F, k, loss_code, alpha, alpha_b, mu0, mu_off, bias_off, fac_off,
+                        swapped)
     loss_sum = 0.0
     norm_sum = 0.0
     n = w.size
     for kk in range(order.size):
         i = order[kk]
-        _fill_group(codes, i, rows, nrows, swap_fields, item_table, pos_indptr, pos_items)
-        loss, m, ns = _group_grad(w, rows, nrows, F, k, loss_code, y[i], sw[i], alpha,
-                                  alpha_b, mu0, mu_off, bias_off, fac_off, swapped, S, pred,
-                                  dl, slot_f, slot_x, slot_g, gidx, gval)
+        _fill_group(data, i, ptr(rows), nrows)
+        loss, m, ns = _group_grad(ptr(w), model, ptr(rows), nrows, y[i], sw[i],
+                                  (ptr(S), ptr(pred), ptr(dl), ptr(slot_f), ptr(slot_x),
+                                   ptr(slot_g), ptr(gidx), ptr(gval)))
         sq = 0.0
         for j in range(m):
             sq += gval[j] * gval[j]
@@ -179,14 +185,17 @@ def batch_grad(codes, y, sw, idx, k, loss_code, n_neg, alpha, alpha_b, mu0, mu_o
     F = codes.shape[1]
     nrows = 1 if loss_code == SQUARED else 1 + n_neg
     rows, S, pred, dl, slot_f, slot_x, slot_g, gidx, gval = _scratch(acc, F, k, nrows)
+    data = group_data(codes, swap_fields, item_table, pos_indptr, pos_items)
+    model = group_model(F, k, loss_code, alpha, alpha_b, mu0, mu_off, bias_off, fac_off,
+                        swapped)
     nt = 0
     loss_sum = 0.0
     for q in range(idx.size):
         i = idx[q]
-        _fill_group(codes, i, rows, nrows, swap_fields, item_table, pos_indptr, pos_items)
-        loss, m, ns = _group_grad(w, rows, nrows, F, k, loss_code, y[i], sw[i], alpha,
-                                  alpha_b, mu0, mu_off, bias_off, fac_off, swapped, S, pred,
-                                  dl, slot_f, slot_x, slot_g, gidx, gval)
+        _fill_group(data, i, ptr(rows), nrows)
+        loss, m, ns = _group_grad(ptr(w), model, ptr(rows), nrows, y[i], sw[i],
+                                  (ptr(S), ptr(pred), ptr(dl), ptr(slot_f), ptr(slot_x),
+                                   ptr(slot_g), ptr(gidx), ptr(gval)))
         loss_sum += loss
         for j in range(m + ns * k):
             if j < m:
@@ -221,13 +230,16 @@ def batch_loss(codes, y, sw, idx, k, loss_code, n_neg, alpha, alpha_b, mu0, mu_o
     F = codes.shape[1]
     nrows = 1 if loss_code == SQUARED else 1 + n_neg
     rows, S, pred, dl, slot_f, slot_x, slot_g, gidx, gval = _scratch(w, F, k, nrows)
+    data = group_data(codes, swap_fields, item_table, pos_indptr, pos_items)
+    model = group_model(F, k, loss_code, alpha, alpha_b, mu0, mu_off, bias_off, fac_off,
+                        swapped)
     loss_sum = 0.0
     for q in range(idx.size):
         i = idx[q]
-        _fill_group(codes, i, rows, nrows, swap_fields, item_table, pos_indptr, pos_items)
-        loss, m, ns = _group_grad(w, rows, nrows, F, k, loss_code, y[i], sw[i], alpha,
-                                  alpha_b, mu0, mu_off, bias_off, fac_off, swapped, S, pred,
-                                  dl, slot_f, slot_x, slot_g, gidx, gval)
+        _fill_group(data, i, ptr(rows), nrows)
+        loss, m, ns = _group_grad(ptr(w), model, ptr(rows), nrows, y[i], sw[i],
+                                  (ptr(S), ptr(pred), ptr(dl), ptr(slot_f), ptr(slot_x),
+                                   ptr(slot_g), ptr(gidx), ptr(gval)))
         loss_sum += loss
     return loss_sum
 

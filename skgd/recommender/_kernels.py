@@ -21,12 +21,20 @@ per-interaction regularisation ``alpha |v|^2 / 2`` of every touched factor row a
 ``alpha_bias b^2 / 2`` of every touched bias, and handed to the optimizer's compiled
 update rule in one call: all parameters of the group move simultaneously, from
 gradients evaluated at the old values (as in Funk-SVD / Surprise).
+
+The per-group helpers take raw pointers (:func:`~skgd.solver._rules.ptr`; 2-d arrays
+flat, row-major), not arrays: every array handed to a compiled helper is
+reference-counted at each call, two atomic library calls per array that also spill the
+caller's registers. With the twenty-odd arrays of a group that was about 40 such calls
+per interaction, about a third of a per-interaction epoch with a compiled rule.
 """
 
 import math
 
 import numpy as np
 from numba import njit
+
+from ..solver._rules import ptr
 
 SQUARED, LOGISTIC, BPR = 0, 1, 2
 
@@ -53,17 +61,19 @@ def _sigmoid(x):
 
 @njit(cache=True, fastmath=FASTMATH)
 def _predict_rows(w, rows, nrows, F, k, mu0, mu_off, bias_off, fac_off, S, pred):
-    """Predictions of ``rows[:nrows]``; ``S[r]`` gets the sum of the row's factors."""
+    """Predictions ``pred[:nrows]`` of the rows ``rows[r * F:(r + 1) * F]``; row ``r`` of
+    ``S`` (stride ``max(k, 1)``) gets the sum of the row's factors. Pointers."""
+    ks = max(k, 1)
     for r in range(nrows):
         p = mu0
         if mu_off >= 0:
             p += w[mu_off]
         for f in range(F):
-            x = rows[r, f]
+            x = rows[r * F + f]
             if x >= 0 and bias_off[f] >= 0:
                 p += w[bias_off[f] + x]
         if F == 2:
-            x0, x1 = rows[r, 0], rows[r, 1]
+            x0, x1 = rows[r * F], rows[r * F + 1]
             if x0 >= 0 and x1 >= 0:
                 a, b = fac_off[0] + x0 * k, fac_off[1] + x1 * k
                 dot = 0.0
@@ -72,34 +82,39 @@ def _predict_rows(w, rows, nrows, F, k, mu0, mu_off, bias_off, fac_off, S, pred)
                 p += dot
         else:
             sq = 0.0
+            Sr = r * ks
             for j in range(k):
-                S[r, j] = 0.0
+                S[Sr + j] = 0.0
             for f in range(F):
-                x = rows[r, f]
+                x = rows[r * F + f]
                 if x >= 0:
                     base = fac_off[f] + x * k
                     for j in range(k):
                         v = w[base + j]
-                        S[r, j] += v
+                        S[Sr + j] += v
                         sq += v * v
             tot = 0.0
             for j in range(k):
-                tot += S[r, j] * S[r, j]
+                tot += S[Sr + j] * S[Sr + j]
             p += 0.5 * (tot - sq)
         pred[r] = p
-    return pred
 
 
 @njit(cache=True, fastmath=FASTMATH)
-def _group_grad(w, rows, nrows, F, k, loss_code, yi, si, alpha, alpha_b, mu0, mu_off,
-                bias_off, fac_off, swapped, S, pred, dl, slot_f, slot_x, slot_g, gidx, gval):
+def _group_grad(w, model, rows, nrows, yi, si, scratch):
     """Loss (weighted, with the regularisation of the touched rows) and gradient of one
-    interaction group.
+    interaction group (the rows filled by :func:`_fill_group`).
 
     The gradient is written as ``m`` unique bias/mean coordinates ``gidx[:m]`` with
     values ``gval[:m]`` and ``ns`` factor rows: field ``slot_f[s]``, id ``slot_x[s]``,
-    gradient ``slot_g[s]``. Returns ``(loss, m, ns)``.
+    gradient row ``s`` of ``slot_g``. ``model`` is :func:`group_model`; ``scratch`` the
+    pointers ``(S, pred, dl, slot_f, slot_x, slot_g, gidx, gval)``, ``S`` and ``slot_g``
+    of stride ``max(k, 1)``; ``w`` and ``rows`` (stride ``F``) are pointers too.
+    Returns ``(loss, m, ns)``.
     """
+    F, k, loss_code, alpha, alpha_b, mu0, mu_off, bias_off, fac_off, swapped = model
+    S, pred, dl, slot_f, slot_x, slot_g, gidx, gval = scratch
+    ks = max(k, 1)
     _predict_rows(w, rows, nrows, F, k, mu0, mu_off, bias_off, fac_off, S, pred)
     loss = 0.0
     if loss_code == SQUARED:
@@ -124,7 +139,7 @@ def _group_grad(w, rows, nrows, F, k, loss_code, yi, si, alpha, alpha_b, mu0, mu
             dl[r] = g
     reg = 0.0
     m = 0
-    if nrows == 1 and F == 2 and rows[0, 0] >= 0 and rows[0, 1] >= 0:
+    if nrows == 1 and F == 2 and rows[0] >= 0 and rows[1] >= 0:
         # the common case, biased MF on one rating: no bookkeeping of shared rows
         e = dl[0]
         if mu_off >= 0:
@@ -134,21 +149,21 @@ def _group_grad(w, rows, nrows, F, k, loss_code, yi, si, alpha, alpha_b, mu0, mu
         for f in range(2):
             c = bias_off[f]
             if c >= 0:
-                c += rows[0, f]
+                c += rows[f]
                 b = w[c]
                 gidx[m] = c
                 gval[m] = si * (e + alpha_b * b)
                 reg += alpha_b * b * b
                 m += 1
             slot_f[f] = f
-            slot_x[f] = rows[0, f]
-        a = fac_off[0] + rows[0, 0] * k
-        b = fac_off[1] + rows[0, 1] * k
+            slot_x[f] = rows[f]
+        a = fac_off[0] + rows[0] * k
+        b = fac_off[1] + rows[1] * k
         for j in range(k):
             p = w[a + j]
             q = w[b + j]
-            slot_g[0, j] = si * (e * q + alpha * p)
-            slot_g[1, j] = si * (e * p + alpha * q)
+            slot_g[j] = si * (e * q + alpha * p)
+            slot_g[ks + j] = si * (e * p + alpha * q)
             reg += alpha * (p * p + q * q)
         return si * (loss + 0.5 * reg), m, 2
     # general case: collect the gradient over unique (field, id) rows
@@ -157,7 +172,7 @@ def _group_grad(w, rows, nrows, F, k, loss_code, yi, si, alpha, alpha_b, mu0, mu
     for r in range(nrows):
         dmu += dl[r]
         for f in range(F):
-            x = rows[r, f]
+            x = rows[r * F + f]
             if x < 0:
                 continue
             s = -1
@@ -170,21 +185,21 @@ def _group_grad(w, rows, nrows, F, k, loss_code, yi, si, alpha, alpha_b, mu0, mu
                 ns += 1
                 slot_f[s] = f
                 slot_x[s] = x
-                S[nrows + s, 0] = 0.0  # bias gradient of the slot
+                S[(nrows + s) * ks] = 0.0  # bias gradient of the slot
                 for j in range(k):
-                    slot_g[s, j] = 0.0
-            S[nrows + s, 0] += dl[r]
+                    slot_g[s * ks + j] = 0.0
+            S[(nrows + s) * ks] += dl[r]
             # d pred / d v_f = sum of the other fields' factors
             if F == 2:
-                xo = rows[r, 1 - f]
+                xo = rows[r * F + 1 - f]
                 if xo >= 0:
                     ob = fac_off[1 - f] + xo * k
                     for j in range(k):
-                        slot_g[s, j] += dl[r] * w[ob + j]
+                        slot_g[s * ks + j] += dl[r] * w[ob + j]
             else:
                 base = fac_off[f] + x * k
                 for j in range(k):
-                    slot_g[s, j] += dl[r] * (S[r, j] - w[base + j])
+                    slot_g[s * ks + j] += dl[r] * (S[r * ks + j] - w[base + j])
     if mu_off >= 0 and loss_code != BPR:
         gidx[m] = mu_off
         gval[m] = si * dmu
@@ -197,20 +212,20 @@ def _group_grad(w, rows, nrows, F, k, loss_code, yi, si, alpha, alpha_b, mu0, mu
             c = bias_off[f] + x
             b = w[c]
             gidx[m] = c
-            gval[m] = si * (S[nrows + s, 0] + alpha_b * b)
+            gval[m] = si * (S[(nrows + s) * ks] + alpha_b * b)
             reg += alpha_b * b * b
             m += 1
         base = fac_off[f] + x * k
         for j in range(k):
             v = w[base + j]
-            slot_g[s, j] = si * (slot_g[s, j] + alpha * v)
+            slot_g[s * ks + j] = si * (slot_g[s * ks + j] + alpha * v)
             reg += alpha * v * v
     return si * (loss + 0.5 * reg), m, ns
 
 
 @njit(cache=True)
 def _contains(sorted_items, a, b, j):
-    # binary search of j in sorted_items[a:b]
+    # binary search of j in sorted_items[a:b] (a pointer)
     while a < b:
         mid = (a + b) // 2
         v = sorted_items[mid]
@@ -224,26 +239,44 @@ def _contains(sorted_items, a, b, j):
 
 
 @njit(cache=True)
-def _fill_group(codes, i, rows, nrows, swap_fields, item_table, pos_indptr, pos_items):
-    """Row ``i`` and its sampled negatives (uniform over the items, rejecting the
-    user's training items; numba's generator, seeded by the caller)."""
-    F = codes.shape[1]
+def _fill_group(data, i, rows, nrows):
+    """Row ``i`` and its sampled negatives into ``rows`` (a pointer, stride ``F``):
+    negatives draw items uniformly, rejecting the user's training items (numba's
+    generator, seeded by the caller). ``data`` is :func:`group_data`."""
+    codes, F, swap_fields, n_swap, item_table, n_items, pos_indptr, pos_items = data
+    c0 = i * F
     for f in range(F):
-        rows[0, f] = codes[i, f]
-    n_items = item_table.shape[0]
-    u = codes[i, 0]
-    pos = codes[i, 1]
+        rows[f] = codes[c0 + f]
+    u = codes[c0]
+    pos = codes[c0 + 1]
     for r in range(1, nrows):
         for f in range(F):
-            rows[r, f] = codes[i, f]
+            rows[r * F + f] = codes[c0 + f]
         j = pos
         for _ in range(32):
             j = np.random.randint(0, n_items)  # noqa: NPY002 (numba's generator)
             if j != pos and not (u >= 0 and _contains(pos_items, pos_indptr[u],
                                                       pos_indptr[u + 1], j)):
                 break
-        for c in range(swap_fields.size):
-            rows[r, swap_fields[c]] = item_table[j, c]
+        for c in range(n_swap):
+            rows[r * F + swap_fields[c]] = item_table[j * n_swap + c]
+
+
+@njit(inline="always")
+def group_model(F, k, loss_code, alpha, alpha_b, mu0, mu_off, bias_off, fac_off, swapped):
+    """The model arguments of :func:`_group_grad`: the arrays as pointers (kernel
+    arguments, which outlive them)."""
+    return (F, k, loss_code, alpha, alpha_b, mu0, mu_off, ptr(bias_off), ptr(fac_off),
+            ptr(swapped))
+
+
+@njit(inline="always")
+def group_data(codes, swap_fields, item_table, pos_indptr, pos_items):
+    """The training rows and negative-sampling tables as the pointers and sizes that
+    :func:`_fill_group` takes (C-contiguous int64 arrays; computed once per call of
+    a kernel, whose arguments they are, so the arrays outlive the pointers)."""
+    return (ptr(codes), codes.shape[1], ptr(swap_fields), swap_fields.size,
+            ptr(item_table), item_table.shape[0], ptr(pos_indptr), ptr(pos_items))
 
 
 
@@ -252,9 +285,13 @@ def predict(w, codes, k, mu0, mu_off, bias_off, fac_off):
     """Predictions of every row of ``codes`` (unseen ids, ``-1``, contribute nothing)."""
     n, F = codes.shape
     out = np.empty(n)
-    S = np.zeros((1, max(k, 1)))
+    S = np.zeros(max(k, 1))
     pred = np.empty(1)
+    row = np.empty(F, np.int64)
     for i in range(n):
-        _predict_rows(w, codes[i:i + 1], 1, F, k, mu0, mu_off, bias_off, fac_off, S, pred)
+        for f in range(F):
+            row[f] = codes[i, f]
+        _predict_rows(ptr(w), ptr(row), 1, F, k, mu0, mu_off, ptr(bias_off), ptr(fac_off),
+                      ptr(S), ptr(pred))
         out[i] = pred[0]
     return out
