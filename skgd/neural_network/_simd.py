@@ -25,6 +25,8 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic, models, register_model
 
+from ..utils._intrinsics import prefetch  # re-exported: the kernels import it from here
+
 __all__ = ["lanes", "vload", "vloadm", "vstore", "vstorem", "vsplat", "vfma", "vget",
            "prefetch", "advance"]
 
@@ -203,27 +205,6 @@ def vget(typingctx, vec, k):
         return builder.extract_element(args[0], builder.trunc(args[1], _I32))
 
     return vec.dtype(vec, k), codegen
-
-
-@intrinsic
-def prefetch(typingctx, arr, idx):
-    """Hint the CPU to fetch the cache line of ``arr[idx]`` into L1 (``llvm.prefetch``,
-    a read with high locality); no effect on the program's values, any ``idx`` is safe
-    (a prefetch never faults)."""
-    _check(arr)
-
-    def codegen(context, builder, sig, args):
-        i8p = ir.IntType(8).as_pointer()
-        data = _data(context, builder, sig.args[0], args[0])
-        ptr = builder.bitcast(builder.gep(data, [args[1]]), i8p)
-        name = "llvm.prefetch.p0" if binding.llvm_version_info >= (15,) else \
-            "llvm.prefetch.p0i8"
-        fn = cgutils.get_or_insert_function(
-            builder.module, ir.FunctionType(ir.VoidType(), [i8p, _I32, _I32, _I32]), name)
-        builder.call(fn, [ptr, _I32(0), _I32(3), _I32(1)])
-        return context.get_dummy_value()
-
-    return types.void(arr, idx), codegen
 
 
 @intrinsic

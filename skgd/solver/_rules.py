@@ -107,7 +107,11 @@ def views(w, g, idx, nnz, state, n, n_slots, hp, n_hp, step):
 
 @intrinsic
 def ptr(typingctx, arr):
-    """The data pointer of an array, typed ``CPointer(dtype)`` (numba intrinsic)."""
+    """The data pointer of a C-contiguous array, typed ``CPointer(dtype)`` (numba
+    intrinsic; other layouts are a typing error, since the kernels index the pointer
+    as a dense row-major block)."""
+    if not (isinstance(arr, types.Array) and arr.layout == "C"):
+        return None
     sig = types.CPointer(arr.dtype)(arr)
 
     def codegen(context, builder, signature, args):
