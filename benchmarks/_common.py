@@ -25,18 +25,24 @@ def timed(fn: Callable, repeats: int = 3, threads: int = 1):
 
 
 def timed_pair(fn_a: Callable, fn_b: Callable, repeats: int = 3, threads: int = 1):
-    """:func:`timed` for two functions run alternately (a, b, a, b, ...), so that both
-    see the same machine: on a shared VM the speed drifts by 20 % and more between
-    minutes, which skews a ratio of two back-to-back series. Returns (median seconds
-    of a, median seconds of b, last result of a, last result of b)."""
+    """:func:`timed` for two functions run alternately (a b, b a, a b, ...), so that
+    both see the same machine: on a shared VM the speed drifts by 20 % and more between
+    minutes, which skews a ratio of two back-to-back series. Returns (median seconds of
+    a, median seconds of b, median of the per-pair ratios a / b, last result of a,
+    last result of b)."""
     times_a, times_b = [], []
     out_a = out_b = None
-    for _ in range(repeats):
-        t, out_a = timed(fn_a, 1, threads)
-        times_a.append(t)
-        t, out_b = timed(fn_b, 1, threads)
-        times_b.append(t)
-    return statistics.median(times_a), statistics.median(times_b), out_a, out_b
+    for r in range(repeats):
+        first_a = r % 2 == 0
+        if first_a:
+            t_a, out_a = timed(fn_a, 1, threads)
+        t_b, out_b = timed(fn_b, 1, threads)
+        if not first_a:
+            t_a, out_a = timed(fn_a, 1, threads)
+        times_a.append(t_a)
+        times_b.append(t_b)
+    ratio = statistics.median(a / b for a, b in zip(times_a, times_b, strict=True))
+    return statistics.median(times_a), statistics.median(times_b), ratio, out_a, out_b
 
 
 def table(rows: list[dict], columns: list[str]) -> str:

@@ -11,6 +11,7 @@ from ..base import SOLVER_PARAMETER_CONSTRAINTS, GDMixin
 from ..losses import LOSSES
 from ..solver import Validation
 from ..utils._compat import _check_sample_weight
+from ..utils._validation import checked_sparse
 from ._objective import LinearObjective
 
 DTYPES = [np.float64, np.float32]
@@ -40,9 +41,7 @@ class BaseLinearGD(GDMixin, BaseEstimator):
     # --- input ----------------------------------------------------------------------
     def _check_X(self, X, reset: bool):
         X = validate_data(self, X, accept_sparse="csr", dtype=DTYPES, order="C", reset=reset)
-        if sp.issparse(X):
-            X = X.tocsr()
-        return X
+        return checked_sparse(X.tocsr() if sp.issparse(X) else X)
 
     def _check_Xy(self, X, y, sample_weight, reset: bool):
         X, y = validate_data(self, X, y, accept_sparse="csr", dtype=DTYPES, order="C",
@@ -52,7 +51,7 @@ class BaseLinearGD(GDMixin, BaseEstimator):
                                   ensure_non_negative=True)
         if sw.sum() <= 0:
             raise ValueError("sample_weight must have a positive sum.")
-        return X, y, sw
+        return checked_sparse(X), y, sw
 
     # --- fitting --------------------------------------------------------------------
     def _objective(self, X, y_enc, sw, K):

@@ -207,13 +207,13 @@ def _update(cols, vals, off, nnz, all_dense, yi, si, k, K, n_coef, fit_intercept
 
 
 @njit(cache=True)
-def _finish(w, n_coef, ck, l1, l2, step, ratio, rec, marks):
-    """End of epoch: catch up every coefficient and keep the step ratios."""
+def _finish(w, n_coef, ck, l1, l2, step, ratio, rec, marks, gidx):
+    """End of epoch: catch up every coefficient and keep the step ratios (``gidx`` is
+    only a live int64 array for the coordinate list, which ``dense=True`` skips)."""
     if l1 != 0.0 or l2 != 0.0:
         R = rec.shape[1]
-        coords = ptr(np.empty(1, np.int64))  # never read: all coordinates (dense=True)
-        _catch_up(ptr(w), coords, n_coef, True, n_coef, ck, l1, l2, ptr(step), ptr(rec), R,
-                  ptr(marks))
+        _catch_up(ptr(w), ptr(gidx), n_coef, True, n_coef, ck, l1, l2, ptr(step), ptr(rec),
+                  R, ptr(marks))
         for i in range(n_coef):
             ratio[i] = rec[i, 1]
 
@@ -237,7 +237,6 @@ def sgd_epoch_dense(X, y, sw, order, K, fit_intercept, loss_fn, lp, code, rule, 
     n_coef = d * K
     cols, vals, rec, raw, dl, gidx, gval, marks = _buffers(w, K, d, ratio, l1)
     R = rec.shape[1]
-    all_cols = np.arange(d)
     loss_sum = 0.0
     norm_sum = 0.0
     rows = dense_rows(X, y, sw)
@@ -248,8 +247,8 @@ def sgd_epoch_dense(X, y, sw, order, K, fit_intercept, loss_fn, lp, code, rule, 
         nnz = 0
         for j in range(d):
             nnz += X[i, j] != 0
-        if nnz == d:  # the row itself, read through all columns
-            cols_p, vals_p, off = ptr(all_cols), ptr(X), i * d
+        if nnz == d:  # the row itself; a full row's columns are never read
+            cols_p, vals_p, off = ptr(cols), ptr(X), i * d
         else:
             nnz = 0
             for j in range(d):
@@ -265,7 +264,7 @@ def sgd_epoch_dense(X, y, sw, order, K, fit_intercept, loss_fn, lp, code, rule, 
                              max_norm, ptr(raw), ptr(dl), ptr(gidx), ptr(gval))
         loss_sum += loss
         norm_sum += norm
-    _finish(w, n_coef, cum[order.size], l1, l2, step, ratio, rec, marks)
+    _finish(w, n_coef, cum[order.size], l1, l2, step, ratio, rec, marks, gidx)
     return loss_sum, norm_sum
 
 
@@ -295,5 +294,5 @@ def sgd_epoch_csr(data, indices, indptr, y, sw, order, K, fit_intercept, loss_fn
                              ptr(gval))
         loss_sum += loss
         norm_sum += norm
-    _finish(w, n_coef, cum[order.size], l1, l2, step, ratio, rec, marks)
+    _finish(w, n_coef, cum[order.size], l1, l2, step, ratio, rec, marks, gidx)
     return loss_sum, norm_sum

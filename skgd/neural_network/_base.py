@@ -11,7 +11,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ..base import SOLVER_PARAMETER_CONSTRAINTS, GDMixin
 from ..solver import Validation
 from ..utils._compat import Interval, StrOptions, _check_sample_weight
-from ..utils._validation import canonical_csr
+from ..utils._validation import canonical_csr, checked_sparse
 from ._activations import ACTIVATIONS, get_activation
 from ._network import forward_eval
 from ._objective import MLPObjective
@@ -101,7 +101,7 @@ class BaseMLP(GDMixin, BaseEstimator):
 
     @staticmethod
     def _csr(X):
-        return canonical_csr(X)
+        return canonical_csr(checked_sparse(X))
 
     def _check_Xy(self, X, y, sample_weight, reset: bool):
         X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], dtype=DTYPES,

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
+from typing import Any
 
 import numpy as np
 from numba import carray, cfunc, njit, types
@@ -65,8 +66,15 @@ class _Rules(Mapping):
         self._compiled: dict = {}
         self._lock = threading.Lock()
 
-    def __getitem__(self, dtype):
+    def __reduce__(self):
+        # a lock does not pickle; the compiled functions are rebuilt where needed
+        return _Rules, (self._pyfunc,)
+
+    def __getitem__(self, dtype) -> Any:
         dt = np.dtype(dtype)
+        rule = self._compiled.get(dt)
+        if rule is not None:
+            return rule
         with self._lock:
             if dt not in self._compiled:
                 sig = RULE_SIGNATURES[dt]  # a KeyError for other dtypes, as a dict gives
@@ -123,8 +131,10 @@ def ptr(typingctx, arr):
 @njit(cache=True)
 def apply_dense(rule, w, g, state, hp, lr, t, step):
     """Apply ``rule`` to every coordinate of ``w`` with the dense gradient ``g``."""
-    dummy = np.empty(1, np.int64)
-    rule(ptr(w), ptr(g), ptr(dummy), w.size, 1, ptr(state), w.size, ptr(hp), lr, t, ptr(step))
+    unused = np.empty(1, np.int64)  # the coordinate list, which dense=1 skips
+    rule(ptr(w), ptr(g), ptr(unused), w.size, 1, ptr(state), w.size, ptr(hp), lr, t,
+         ptr(step))
+    unused[0] = 0  # a use after the call: numba frees an array after its last use
 
 
 @njit(cache=True)

@@ -39,6 +39,9 @@ class Schedule(Component):
     """Base class: :meth:`rates` gives the step sizes of update counts ``t``."""
 
     def rates(self, t: np.ndarray, ctx: ScheduleContext) -> np.ndarray:
+        """Step sizes of the update counts ``t`` (float64). ``t`` is a buffer the loop
+        refills every epoch: return a new array or ``t`` itself, and keep no reference
+        to it after the call."""
         raise NotImplementedError
 
     def on_plateau(self, scale: float, ctx: ScheduleContext) -> float | None:

@@ -1,6 +1,33 @@
 """Input checks the estimators share."""
 
+import numpy as np
 import scipy.sparse as sp
+
+
+def checked_sparse(X):
+    """A CSR or CSC ``X`` whose arrays the compiled kernels (and scipy's conversions)
+    may read through raw pointers: C-contiguous (copied when not), every stored index
+    inside the matrix and the index pointers consistent. A malformed matrix raises
+    ``ValueError``: the kernels do not check indices, and one out of range would write
+    outside their arrays. Other input is returned unchanged.
+    """
+    if not (sp.issparse(X) and X.format in ("csr", "csc")):
+        return X
+    arrays = (X.data, X.indices, X.indptr)
+    if not all(a.flags.c_contiguous for a in arrays):
+        X = type(X)(tuple(np.ascontiguousarray(a) for a in arrays), shape=X.shape)
+    major, minor = X.shape if X.format == "csr" else X.shape[::-1]
+    ptr = X.indptr
+    if (ptr.size != major + 1 or ptr[0] != 0 or ptr[-1] > min(X.indices.size, X.data.size)
+            or np.any(ptr[1:] < ptr[:-1])):
+        raise ValueError("X is a malformed sparse matrix: its indptr is not a "
+                         "non-decreasing sequence from 0 to at most the number of stored "
+                         "entries (see scipy's check_format).")
+    stored = X.indices[:ptr[-1]]
+    if stored.size and (stored.min() < 0 or stored.max() >= minor):
+        raise ValueError(f"X is a malformed sparse matrix: it stores indices outside "
+                         f"[0, {minor}) (see scipy's check_format).")
+    return X
 
 
 def canonical_csr(X):

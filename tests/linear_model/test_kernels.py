@@ -109,7 +109,8 @@ def test_plain_sgd_scale_is_folded_before_underflow():
     assert np.all(model.coef_ != 0)
 
 
-def test_plain_sgd_reported_loss_matches_reference():
+@pytest.mark.parametrize("sparse", [False, True])
+def test_plain_sgd_reported_loss_matches_reference(sparse):
     """The epoch loss of the ``wscale`` kernel: summed as a product for unit weights
     (one log per run of 64 samples) and per sample for other weights, over logits
     from about -100 to 100 (losses from ~1e-44 to ~100)."""
@@ -135,7 +136,8 @@ def test_plain_sgd_reported_loss_matches_reference():
         losses.append(total / n)
     model = LogisticRegression(solver="sgd", batch_size=1, learning_rate="constant",
                                learning_rate_init=lr, alpha=0.0, shuffle=False,
-                               max_iter=epochs, tol=None).fit(X, y, sample_weight=sw)
+                               max_iter=epochs, tol=None)
+    model.fit(sp.csr_matrix(X) if sparse else X, y, sample_weight=sw)
     np.testing.assert_allclose(model.loss_curve_, losses, rtol=1e-12)
     np.testing.assert_allclose(model.coef_.ravel(), w, rtol=1e-10)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import ClassVar
 
 import numpy as np
@@ -24,7 +25,7 @@ class Optimizer(Component):
 
     n_slots: ClassVar[int] = 0
     hp_names: ClassVar[tuple[str, ...]] = ()
-    rules: ClassVar[dict] = {}
+    rules: ClassVar[Mapping] = {}
     #: full-batch methods (L-BFGS, Newton) run their own iteration over the whole data
     full_batch: ClassVar[bool] = False
 

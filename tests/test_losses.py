@@ -1,0 +1,45 @@
+"""The one-output losses the kernels inline agree with the losses' compiled kernels."""
+
+import numpy as np
+import pytest
+from numba import njit
+
+from skgd.losses import LOSS_CALL, LOSSES, LogLoss, SquaredError, one_output_loss
+from skgd.solver._rules import ptr
+
+
+@njit
+def _losses(code, loss_fn, lp, y, z):
+    raw, dl = np.empty(1), np.empty(1)
+    out = np.empty((z.size, 2))
+    for i in range(z.size):
+        out[i, 0], out[i, 1] = one_output_loss(code, y, z[i], loss_fn, ptr(lp), ptr(raw),
+                                               ptr(dl))
+    return out
+
+
+Z = np.array([-800.0, -700.0, -36.0, -1.5, -1e-300, 0.0, 1e-300, 0.7, 36.0, 700.0, 800.0,
+              np.inf, -np.inf, np.nan])
+
+
+@pytest.mark.parametrize("loss", [LogLoss(), SquaredError()])
+@pytest.mark.parametrize("y", [0.0, 1.0])
+def test_inlined_loss_equals_the_compiled_kernel(loss, y):
+    code = loss.kernel_code()
+    assert code != LOSS_CALL
+    inlined = _losses(code, loss.kernel, loss.params(), y, Z)
+    called = _losses(LOSS_CALL, loss.kernel, loss.params(), y, Z)
+    np.testing.assert_array_equal(inlined, called)  # NaN where both are NaN
+    finite = np.isfinite(Z)
+    vectorised, grad = loss.loss_gradient(np.full((finite.sum(), 1), y), Z[finite, None])
+    np.testing.assert_allclose(inlined[finite, 0], vectorised, rtol=1e-15)
+    np.testing.assert_allclose(inlined[finite, 1], grad[:, 0], rtol=1e-15)
+
+
+def test_other_kernels_are_called():
+    class Custom(LogLoss):
+        kernel = LOSSES.get("huber").kernel  # any other compiled kernel
+
+    assert Custom().kernel_code() == LOSS_CALL
+    assert LOSSES.get("huber")().kernel_code() == LOSS_CALL
+    assert LOSSES.get("multinomial")().kernel_code() == LOSS_CALL
