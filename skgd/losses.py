@@ -13,8 +13,8 @@ per-sample version (``kernel``, a ``@cfunc`` with signature
 which the per-sample SGD kernels call. The hot kernels inline the two most common
 one-output losses instead of calling their ``kernel`` (:meth:`Loss.kernel_code`,
 :func:`one_output_loss`): a call through a function pointer makes every
-floating-point register live across it spill, which cost the plain-SGD kernel 15-20 %
-of its time on SST-2.
+floating-point register live across it spill, which cost the plain-SGD kernel about
+10 % of its time on SST-2.
 """
 
 from __future__ import annotations
