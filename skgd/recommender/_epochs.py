@@ -7,6 +7,16 @@ interaction groups (see :mod:`._kernels` for the model, the groups and the layou
 Their per-group helpers take pointers, taken at the call, where the scratch arrays
 are used: an array allocated in the kernel and then held only as a pointer would be
 freed after its last use.
+
+The two SGD epochs prefetch the per-interaction data (user and item ids, rating,
+weight) ``AHEAD`` rows ahead in the visiting order: the order is shuffled, so each of
+these reads misses the cache, and the factor rows' addresses wait on the ids. On
+ml-100k u1.base (interleaved runs, medians of 31) this cut the default fit's epoch
+time by 24-37 % (the whole fit by 22 %) and the SVD++ epoch's by 7 %; distances 4 to 8
+measured the same.
+Prefetching the factor rows themselves (every line or the first two, 2 to 8 rows ahead)
+gained under 3 % on top, within the noise, so it is not done. An unshuffled epoch over
+rows grouped by user (Surprise's order) is unchanged, its reads being sequential.
 """
 
 import math
@@ -15,7 +25,11 @@ import numpy as np
 from numba import njit
 
 from ..solver._rules import ptr
+from ..utils._intrinsics import prefetch
 from ._kernels import FASTMATH, SQUARED, _fill_group, _group_grad, group_data, group_model
+
+#: prefetch distance, in interactions, of the SGD epochs (see the module docstring)
+AHEAD = 6
 
 
 @njit(cache=True)
@@ -119,7 +133,16 @@ def _pair_loop(users, items, y, sw, order, alpha, alpha_b, mu0, mu_off, bu_off, 
     has_mu = mu_off >= 0
     has_bu = bu_off >= 0
     has_bi = bi_off >= 0
-    for kk in range(order.size):
+    # pointers, not arrays, in the loop (see skgd.utils._intrinsics.prefetch)
+    pu, pi, py, ps = ptr(users), ptr(items), ptr(y), ptr(sw)
+    n = order.size
+    for kk in range(n):
+        if kk + AHEAD < n:
+            nx = order[kk + AHEAD]
+            prefetch(pu, nx)
+            prefetch(pi, nx)
+            prefetch(py, nx)
+            prefetch(ps, nx)
         i = order[kk]
         x0 = users[i]
         x1 = items[i]
@@ -293,6 +316,8 @@ def svdpp_epoch(users, items, y, sw, order, alpha, alpha_b, alpha_y, mu0, mu_off
     """
     k = P2.shape[1]
     rows, starts = group_by_user(users, order)
+    pi, py, ps = ptr(items), ptr(y), ptr(sw)
+    n = rows.size
     z = np.empty(k)
     G = np.empty(k)
     loss_sum = 0.0
@@ -321,6 +346,11 @@ def svdpp_epoch(users, items, y, sw, order, alpha, alpha_b, alpha_y, mu0, mu_off
         D = 1.0
         P = P2[u]
         for kk in range(starts[b], starts[b + 1]):
+            if kk + AHEAD < n:
+                nx = rows[kk + AHEAD]
+                prefetch(pi, nx)
+                prefetch(py, nx)
+                prefetch(ps, nx)
             i = rows[kk]
             x1 = items[i]
             si = sw[i]
