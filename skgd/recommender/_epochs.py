@@ -196,14 +196,12 @@ def _pair_loop(users, items, y, sw, order, alpha, alpha_b, mu0, mu_off, bu_off, 
 
 
 @njit(cache=True, fastmath=FASTMATH)
-def batch_grad(codes, y, sw, idx, k, loss_code, n_neg, alpha, alpha_b, mu0, mu_off,
-               bias_off, fac_off, swapped, swap_fields, item_table, pos_indptr, pos_items,
-               seed, w, acc, mark, touched):
-    """Summed loss and gradient of the groups of rows ``idx``, as unique coordinates.
-
-    ``acc`` (zeros) and ``mark`` (-1) are scratch of ``w``'s length, restored on return.
-    Returns ``(loss_sum, coords, grad_sum)``.
-    """
+def _batch(codes, y, sw, idx, k, loss_code, n_neg, alpha, alpha_b, mu0, mu_off, bias_off,
+           fac_off, swapped, swap_fields, item_table, pos_indptr, pos_items, seed, w, acc,
+           mark, touched, with_grad):
+    """Summed loss of the groups of rows ``idx``; with ``with_grad`` also their summed
+    gradient, added into ``acc`` at the ``nt`` coordinates ``touched[:nt]`` (marked in
+    ``mark``). Returns ``(loss_sum, nt)``."""
     np.random.seed(seed)  # noqa: NPY002 (seeds numba's own generator)
     F = codes.shape[1]
     nrows = 1 if loss_code == SQUARED else 1 + n_neg
@@ -220,6 +218,8 @@ def batch_grad(codes, y, sw, idx, k, loss_code, n_neg, alpha, alpha_b, mu0, mu_o
                                   (ptr(S), ptr(pred), ptr(dl), ptr(slot_f), ptr(slot_x),
                                    ptr(slot_g), ptr(gidx), ptr(gval)))
         loss_sum += loss
+        if not with_grad:
+            continue
         for j in range(m + ns * k):
             if j < m:
                 c = gidx[j]
@@ -233,6 +233,21 @@ def batch_grad(codes, y, sw, idx, k, loss_code, n_neg, alpha, alpha_b, mu0, mu_o
                 touched[nt] = c
                 nt += 1
             acc[c] += g
+    return loss_sum, nt
+
+
+@njit(cache=True, fastmath=FASTMATH)
+def batch_grad(codes, y, sw, idx, k, loss_code, n_neg, alpha, alpha_b, mu0, mu_off,
+               bias_off, fac_off, swapped, swap_fields, item_table, pos_indptr, pos_items,
+               seed, w, acc, mark, touched):
+    """Summed loss and gradient of the groups of rows ``idx``, as unique coordinates.
+
+    ``acc`` (zeros) and ``mark`` (-1) are scratch of ``w``'s length, restored on return.
+    Returns ``(loss_sum, coords, grad_sum)``.
+    """
+    loss_sum, nt = _batch(codes, y, sw, idx, k, loss_code, n_neg, alpha, alpha_b, mu0,
+                          mu_off, bias_off, fac_off, swapped, swap_fields, item_table,
+                          pos_indptr, pos_items, seed, w, acc, mark, touched, True)
     coords = touched[:nt].copy()
     vals = np.empty(nt)
     for j in range(nt):
@@ -248,23 +263,11 @@ def batch_loss(codes, y, sw, idx, k, loss_code, n_neg, alpha, alpha_b, mu0, mu_o
                bias_off, fac_off, swapped, swap_fields, item_table, pos_indptr, pos_items,
                seed, w):
     """Summed loss of the groups of rows ``idx`` (:func:`batch_grad` without the
-    gradient accumulation)."""
-    np.random.seed(seed)  # noqa: NPY002 (seeds numba's own generator)
-    F = codes.shape[1]
-    nrows = 1 if loss_code == SQUARED else 1 + n_neg
-    rows, S, pred, dl, slot_f, slot_x, slot_g, gidx, gval = _scratch(w, F, k, nrows)
-    data = group_data(codes, swap_fields, item_table, pos_indptr, pos_items)
-    model = group_model(F, k, loss_code, alpha, alpha_b, mu0, mu_off, bias_off, fac_off,
-                        swapped)
-    loss_sum = 0.0
-    for q in range(idx.size):
-        i = idx[q]
-        _fill_group(data, i, ptr(rows), nrows)
-        loss, m, ns = _group_grad(ptr(w), model, ptr(rows), nrows, y[i], sw[i],
-                                  (ptr(S), ptr(pred), ptr(dl), ptr(slot_f), ptr(slot_x),
-                                   ptr(slot_g), ptr(gidx), ptr(gval)))
-        loss_sum += loss
-    return loss_sum
+    gradient)."""
+    none = np.empty(0, np.int64)
+    return _batch(codes, y, sw, idx, k, loss_code, n_neg, alpha, alpha_b, mu0, mu_off,
+                  bias_off, fac_off, swapped, swap_fields, item_table, pos_indptr,
+                  pos_items, seed, w, np.empty(0), none, none, False)[0]
 
 
 @njit(cache=True)
