@@ -138,13 +138,24 @@ def _loss_total(acc):
 
 
 @njit(inline="always")
-def _one_output(acc, z, yi, si, xsq, fit_intercept, code, loss_fn, lp, raw, dl, lr,
-                max_norm):
-    """:func:`_gradient` for one output held in a register, with the loss inlined
-    when ``code`` allows: ``(acc, weighted derivative, norm, step)``."""
+def _one_output(acc, p, scale, inv, w, n_coef, yi, si, xsq, fit_intercept, code, loss_fn,
+                lp, raw, dl, lr, max_norm):
+    """:func:`_gradient` for one output held in a register, from the row's dot product
+    ``p`` with ``v`` (``w = scale * v``; pointers), with the loss inlined when ``code``
+    allows. Returns ``(acc, g, d, norm, f)``: the row's multiplier ``g`` in the update
+    of ``v``, the weighted derivative ``d`` and the (clipped) step ``f``."""
+    z = scale * p + (w[n_coef] if fit_intercept else 0.0)
     acc, d = _add_loss(acc, code, yi, si, z, loss_fn, lp, raw, dl)
     norm, f = _clipped_step(d * d, xsq, fit_intercept, lr, max_norm)
-    return acc, d, norm, f
+    return acc, (f * inv) * d, d, norm, f
+
+
+@njit(inline="always")
+def _one_output_end(w, n_coef, fit_intercept, d, f, lr, l2, scale, inv):
+    """After a one-output row update: the intercept step, then :func:`_decay`."""
+    if fit_intercept:
+        w[n_coef] -= f * d
+    return _decay(w, n_coef, lr, l2, scale, inv)
 
 
 @njit(inline="always")
@@ -208,16 +219,13 @@ def sgd_l2_epoch_dense(X, y, sw, order, K, fit_intercept, loss_fn, lp, code, w, 
                 x = Xp[row + j]
                 p += x * wp[j]
                 xsq += x * x
-            z = scale * p + (wp[n_coef] if fit_intercept else 0.0)
-            acc, g0, norm, f = _one_output(acc, z, yp[i], swp[i], xsq, fit_intercept, code,
-                                           loss_fn, ptr(lp), ptr(raw_a), ptr(dl_a), lr,
-                                           max_norm)
-            g = (f * inv) * g0
+            acc, g, g0, norm, f = _one_output(acc, p, scale, inv, wp, n_coef, yp[i], swp[i],
+                                              xsq, fit_intercept, code, loss_fn, ptr(lp),
+                                              ptr(raw_a), ptr(dl_a), lr, max_norm)
             for j in range(d):
                 wp[j] -= g * Xp[row + j]
-            if fit_intercept:
-                wp[n_coef] -= f * g0
-            scale, inv = _decay(wp, n_coef, lr, l2, scale, inv)
+            scale, inv = _one_output_end(wp, n_coef, fit_intercept, g0, f, lr, l2, scale,
+                                         inv)
         else:
             raw, dl = ptr(raw_a), ptr(dl_a)
             for c in range(K):
@@ -277,16 +285,14 @@ def sgd_l2_epoch_csr(data, indices, indptr, n_features, y, sw, order, K, fit_int
                 x = vals[jj]
                 p += x * wp[np.uint64(cols[jj])]
                 xsq += x * x
-            z = scale * (p + p2) + (wp[n_coef] if fit_intercept else 0.0)
-            acc, g0, norm, f = _one_output(acc, z, yp[i], swp[i], xsq + xsq2, fit_intercept,
-                                           code, loss_fn, ptr(lp), ptr(raw_a), ptr(dl_a),
-                                           lr, max_norm)
-            g = (f * inv) * g0
+            acc, g, g0, norm, f = _one_output(acc, p + p2, scale, inv, wp, n_coef, yp[i],
+                                              swp[i], xsq + xsq2, fit_intercept, code,
+                                              loss_fn, ptr(lp), ptr(raw_a), ptr(dl_a), lr,
+                                              max_norm)
             for jj in range(a, b):
                 wp[np.uint64(cols[jj])] -= g * vals[jj]
-            if fit_intercept:
-                wp[n_coef] -= f * g0
-            scale, inv = _decay(wp, n_coef, lr, l2, scale, inv)
+            scale, inv = _one_output_end(wp, n_coef, fit_intercept, g0, f, lr, l2, scale,
+                                         inv)
         else:
             raw, dl = ptr(raw_a), ptr(dl_a)
             for c in range(K):

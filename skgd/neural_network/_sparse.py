@@ -239,6 +239,16 @@ def csr_rows_t_matmul(data, indices, indptr, rows, D, G, gb):
         c = t1
 
 
+@njit(inline="always")
+def _file(cur, srow, sval, j, r, v):
+    """File value ``v`` of batch row ``r`` under column ``j``: at the column's cursor
+    ``cur[j]``, which advances (all pointers)."""
+    n = cur[j]
+    srow[n] = r
+    sval[n] = v
+    cur[j] = n + 1
+
+
 @njit(inline="always", boundscheck=False)
 def _fwd12_file(data, indices, s, e, W, width, b, o, L, r, cur, srow, sval):
     # _fwd12 of columns [0, 12 L) that also files the row's values (see below)
@@ -248,10 +258,7 @@ def _fwd12_file(data, indices, s, e, W, width, b, o, L, r, cur, srow, sval):
         w = advance(W, j * width)
         a = vfma(vload(w, 0, 16), vsplat(v, 16), a)
         h = vfma(vload(w, 8 * L, 8), vsplat(v, 8), h)
-        n = cur[j]
-        srow[n] = r
-        sval[n] = v
-        cur[j] = n + 1
+        _file(cur, srow, sval, j, r, v)
     vstore(o, 0, a)
     vstore(o, 8 * L, h)
 
@@ -268,10 +275,7 @@ def _fwd13_file(data, indices, s, e, W, width, b, o, L, k, r, cur, srow, sval):
         a = vfma(vload(w, 0, 16), vsplat(v, 16), a)
         h = vfma(vload(w, 8 * L, 8), vsplat(v, 8), h)
         z = vfma(vloadm(w, t, 2, k), vsplat(v, 2), z)
-        n = cur[j]
-        srow[n] = r
-        sval[n] = v
-        cur[j] = n + 1
+        _file(cur, srow, sval, j, r, v)
     vstore(o, 0, a)
     vstore(o, 8 * L, h)
     vstorem(o, t, z, k)
@@ -316,11 +320,7 @@ def csr_rows_matmul_file(data, indices, indptr, rows, W, b, out, block, cnt, sro
         for r in range(n):
             c, i = advance(cp, r // block * nf), rows[r]
             for p in range(indptr[i], indptr[i + 1]):
-                j = indices[p]
-                k = c[j]
-                srow[k] = r
-                sval[k] = data[p]
-                c[j] = k + 1
+                _file(c, sr, sv, indices[p], r, data[p])
         csr_rows_matmul(data, indices, indptr, rows, W, b, out)
         return
     for r in range(n):
