@@ -20,3 +20,16 @@ def shared_data() -> Path:
     if not home.is_dir():
         pytest.skip(f"shared data folder {home} not found (set SKGD_DATA)")
     return home
+
+
+#: test modules of the compiled kernels, rerun by CI with an empty numba cache
+KERNEL_TEST_MODULES = {
+    "test_intrinsics.py", "test_losses.py", "test_kernels.py", "test_optimizers.py",
+    "test_gradients.py", "test_svdpp.py", "test_fast_paths.py", "test_components.py",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.path.name in KERNEL_TEST_MODULES:
+            item.add_marker(pytest.mark.kernels)

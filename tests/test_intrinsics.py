@@ -5,8 +5,7 @@ import pytest
 from numba import njit
 from numba.core.errors import TypingError
 
-from skgd.solver._rules import ptr
-from skgd.utils._intrinsics import prefetch
+from skgd._lowlevel import prefetch, ptr
 
 
 @njit

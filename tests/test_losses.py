@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from numba import njit
 
+from skgd._lowlevel import ptr
 from skgd.losses import LOSS_CALL, LOSSES, LogLoss, SquaredError, one_output_loss
-from skgd.solver._rules import ptr
 
 
 @njit

@@ -11,10 +11,8 @@ once: its output :math:`z_i = x_i^\\top w + b`, the loss and its derivative
 import numpy as np
 from numba import njit
 
+from .._lowlevel import FAST, ptr
 from ..losses import one_output_loss
-from ..solver._rules import ptr
-
-FAST = {"reassoc", "contract", "nsz"}
 
 
 @njit(cache=True, fastmath=FAST)

@@ -30,13 +30,9 @@ update used to pay about fifty such atomic calls (see ``_wscale``).
 import numpy as np
 from numba import njit
 
+from .._lowlevel import FAST, ptr
 from ..losses import one_output_loss
-from ..solver._rules import ptr
 from ._wscale import AHEAD, csr_rows, dense_rows, prefetch_csr_row, prefetch_dense_row
-
-# reassociation lets LLVM vectorise the dot products; NaN/inf semantics are kept so
-# that divergence is still detected
-FAST = {"reassoc", "contract", "nsz"}
 
 
 @njit(inline="always")

@@ -11,7 +11,7 @@ inlined: this path is taken only for ``solver="sgd"`` without L1. One-output log
 squared losses are inlined too (:func:`skgd.losses.one_output_loss`), and the
 summed log-loss is kept as a product (``PRODUCT_RUN``).
 
-The loops work on raw pointers (:func:`~skgd.solver._rules.ptr`), taken once per
+The loops work on raw pointers (:func:`~skgd._lowlevel.ptr`), taken once per
 epoch. An array handed to an inlined helper is reference-counted at every call: two
 atomic library calls that also spill every register; with the row prefetch and the
 loss both written as helpers that was about ten such calls a row, a third of the SST-2
@@ -30,16 +30,13 @@ import math
 import numpy as np
 from numba import njit
 
+from .._lowlevel import FAST, FAST_ORDERED, prefetch, ptr
 from ..losses import LOSS_LOG, log_loss_terms, one_output_loss
-from ..solver._rules import ptr
-from ..utils._intrinsics import prefetch
 
-# reassociation lets LLVM vectorise the dot products; NaN/inf semantics are kept so
-# that divergence is still detected
-FAST = {"reassoc", "contract", "nsz"}
-# without reassociation: LLVM would otherwise "vectorise" the indexed sums with
-# element-wise gathers, 16 at a time, and spill registers (20 % slower on SST-2)
-SPARSE_FAST = {"contract", "nsz"}
+# FAST_ORDERED for the sparse rows: with reassociation LLVM would "vectorise" the
+# indexed sums with element-wise gathers, 16 at a time, and spill registers (20 %
+# slower on SST-2)
+SPARSE_FAST = FAST_ORDERED
 AHEAD = 4
 # The summed log-loss of unit-weight samples is kept as a product:
 # sum_i log(1 + e_i) = log prod_i (1 + e_i), one log per PRODUCT_RUN samples instead of

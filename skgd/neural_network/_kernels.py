@@ -16,8 +16,8 @@ import numpy as np
 import scipy.sparse as sp
 from numba import njit
 
-from ..solver._rules import ptr
-from ._simd import advance
+from .._lowlevel import ptr
+from .._lowlevel.simd import advance
 from ._sparse import csr_rows_matmul, csr_rows_matmul_file, csr_rows_t_matmul, filed_t_matmul
 
 

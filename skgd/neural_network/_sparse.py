@@ -21,7 +21,7 @@ gradient is then the same register kernel with the roles swapped
 (:func:`filed_t_matmul`): each :math:`G_j` is written once per block instead of read,
 updated and written per stored value.
 
-The forward kernels hand their helpers raw pointers (:func:`~skgd.solver._rules.ptr`,
+The forward kernels hand their helpers raw pointers (:func:`~skgd._lowlevel.ptr`,
 rows addressed with :func:`~._simd.advance`), not arrays or row views: each array
 argument of a helper call, and each row view, cost two atomic reference-count calls
 that also spill the vector registers, about 20 per batch row.
@@ -32,8 +32,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ..solver._rules import ptr
-from ._simd import advance, lanes, prefetch, vfma, vload, vloadm, vsplat, vstore, vstorem
+from .._lowlevel import ptr
+from .._lowlevel.simd import advance, lanes, prefetch, vfma, vload, vloadm, vsplat, vstore, vstorem
 
 #: rows ahead whose stored values are prefetched (the batch rows are scattered over
 #: the training set, so the hardware prefetcher cannot guess the next row's address)

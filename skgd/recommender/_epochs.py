@@ -24,8 +24,7 @@ import math
 import numpy as np
 from numba import njit
 
-from ..solver._rules import ptr
-from ..utils._intrinsics import prefetch
+from .._lowlevel import prefetch, ptr
 from ._kernels import FASTMATH, SQUARED, _fill_group, _group_grad, group_data, group_model
 
 #: prefetch distance, in interactions, of the SGD epochs (see the module docstring)
@@ -133,7 +132,7 @@ def _pair_loop(users, items, y, sw, order, alpha, alpha_b, mu0, mu_off, bu_off, 
     has_mu = mu_off >= 0
     has_bu = bu_off >= 0
     has_bi = bi_off >= 0
-    # pointers, not arrays, in the loop (see skgd.utils._intrinsics.prefetch)
+    # pointers, not arrays, in the loop (see skgd._lowlevel.prefetch)
     pu, pi, py, ps = ptr(users), ptr(items), ptr(y), ptr(sw)
     n = order.size
     for kk in range(n):

@@ -22,7 +22,7 @@ per-interaction regularisation ``alpha |v|^2 / 2`` of every touched factor row a
 update rule in one call: all parameters of the group move simultaneously, from
 gradients evaluated at the old values (as in Funk-SVD / Surprise).
 
-The per-group helpers take raw pointers (:func:`~skgd.solver._rules.ptr`; 2-d arrays
+The per-group helpers take raw pointers (:func:`~skgd._lowlevel.ptr`; 2-d arrays
 flat, row-major), not arrays: every array handed to a compiled helper is
 reference-counted at each call, two atomic library calls per array that also spill the
 caller's registers. With the twenty-odd arrays of a group that was about 40 such calls
@@ -34,14 +34,12 @@ import math
 import numpy as np
 from numba import njit
 
-from ..solver._rules import ptr
+from .._lowlevel import FAST_ARCP, ptr
 
 SQUARED, LOGISTIC, BPR = 0, 1, 2
 
-#: reassociation lets LLVM vectorise the dot products and sums of squares (the
-#: strict left-to-right order makes them latency bound); no flag assumes finite values,
-#: so overflow still shows up as inf/NaN for the solver's divergence check
-FASTMATH = {"reassoc", "contract", "nsz", "arcp"}
+#: the factorization kernels' fastmath flags (see :mod:`skgd._lowlevel.flags`)
+FASTMATH = FAST_ARCP
 
 
 @njit(cache=True)

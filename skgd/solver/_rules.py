@@ -28,9 +28,10 @@ from typing import Any
 
 import numpy as np
 from numba import carray, cfunc, njit, types
-from numba.extending import intrinsic
 
-__all__ = ["RULE_SIGNATURES", "compile_rule", "views", "ptr", "apply_dense",
+from .._lowlevel import ptr
+
+__all__ = ["RULE_SIGNATURES", "compile_rule", "views", "apply_dense",
            "apply_dense_split"]
 
 
@@ -111,21 +112,6 @@ def views(w, g, idx, nnz, state, n, n_slots, hp, n_hp, step):
         carray(hp, (max(n_hp, 1),)),
         carray(step, (n,)),
     )
-
-
-@intrinsic
-def ptr(typingctx, arr):
-    """The data pointer of a C-contiguous array, typed ``CPointer(dtype)`` (numba
-    intrinsic; other layouts are a typing error, since the kernels index the pointer
-    as a dense row-major block)."""
-    if not (isinstance(arr, types.Array) and arr.layout == "C"):
-        return None
-    sig = types.CPointer(arr.dtype)(arr)
-
-    def codegen(context, builder, signature, args):
-        return context.make_array(arr)(context, builder, args[0]).data
-
-    return sig, codegen
 
 
 @njit(cache=True)

@@ -13,7 +13,7 @@ elements. On AMD Zen a masked *store* is slow (microcoded), a masked load is not
 kernels keep masked stores out of their inner loops.
 
 Every intrinsic takes a C-contiguous 1-d array or a raw pointer (``CPointer``, from
-:func:`~skgd.solver._rules.ptr`, moved on by :func:`advance`). Kernels hand pointers to
+:func:`~skgd._lowlevel.ptr`, moved on by :func:`advance`). Kernels hand pointers to
 their helpers: an array handed to a helper, even an inlined one, is reference-counted
 at every call, two atomic library calls that also spill the vector registers.
 """
@@ -25,7 +25,7 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic, models, register_model
 
-from ..utils._intrinsics import prefetch  # re-exported: the kernels import it from here
+from .prefetch import prefetch  # re-exported: the kernels import it from here
 
 __all__ = ["lanes", "vload", "vloadm", "vstore", "vstorem", "vsplat", "vfma", "vget",
            "prefetch", "advance"]

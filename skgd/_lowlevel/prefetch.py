@@ -20,7 +20,7 @@ def prefetch(typingctx, arr, index):
     does not wait for the load, so a kernel can ask for the next random row while it
     computes on this one.
 
-    Hot loops should pass pointers (``skgd.solver._rules.ptr``) to helpers: an array
+    Hot loops should pass pointers (``skgd._lowlevel.ptr``) to helpers: an array
     handed to an inlined helper is reference-counted at every call, two atomic
     library calls that spill every register."""
     is_array = isinstance(arr, types.Array) and arr.layout == "C"
