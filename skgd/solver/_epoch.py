@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._clip import clip_
 from ._objective import Objective, SparseGrad
 from ._regularizers import Regularizer
 from ._rules import apply_dense, apply_dense_split, apply_sparse
@@ -34,15 +35,6 @@ class SampleContext:
     step: np.ndarray
     ratio: np.ndarray
     max_grad_norm: float
-
-
-def clip_(g: np.ndarray, max_norm: float | None) -> float:
-    """Scale ``g`` in place to global norm ``max_norm`` when it is larger; return the
-    norm before clipping."""
-    norm = float(np.sqrt(np.dot(g, g)))
-    if max_norm is not None and norm > max_norm:
-        g *= max_norm / norm
-    return norm
 
 
 def _fused_l2(cfg) -> np.ndarray | None:
