@@ -16,6 +16,7 @@ from sklearn.model_selection import train_test_split
 
 from .solver import (
     OPTIMIZERS,
+    REGULARIZERS,
     SCHEDULES,
     Optimizer,
     Regularizer,
@@ -31,11 +32,11 @@ from .utils._compat import Interval, StrOptions
 __all__ = ["GDMixin", "SOLVER_PARAMETER_CONSTRAINTS"]
 
 SOLVER_PARAMETER_CONSTRAINTS: dict = {
-    "solver": [StrOptions(set(OPTIMIZERS.names())), Optimizer],
-    "learning_rate": [StrOptions(set(SCHEDULES.names())), Schedule],
+    "solver": [OPTIMIZERS.options(), Optimizer],
+    "learning_rate": [SCHEDULES.options(), Schedule],
     "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
     "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"full", "auto"})],
-    "penalty": [StrOptions({"l2", "l1", "elasticnet", "none"}), None, Regularizer],
+    "penalty": [REGULARIZERS.options(), None, Regularizer],
     "alpha": [Interval(Real, 0, None, closed="left")],
     "l1_ratio": [Interval(Real, 0, 1, closed="both")],
     "max_iter": [Interval(Integral, 1, None, closed="left")],
@@ -48,6 +49,7 @@ SOLVER_PARAMETER_CONSTRAINTS: dict = {
     "warm_start": ["boolean"],
     "verbose": ["verbose"],
     "max_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
+    "average": ["boolean", Interval(Integral, 1, None, closed="left")],
     "divergence": [StrOptions({"raise", "backoff"})],
 }
 
@@ -83,6 +85,7 @@ class GDMixin:
             verbose=int(self.verbose),
             warn_on_max_iter=not partial,
             planned_epochs=int(self.max_iter),
+            average=int(getattr(self, "average", False)),
         )
 
     def _validation_indices(self, n_samples: int, stratify=None):

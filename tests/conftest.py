@@ -1,11 +1,25 @@
 """Shared fixtures: where the shared data sets live (tests skip when they are absent)."""
 
+import importlib.util
 import os
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def _load_custom_components():
+    """Register the example's user components for the whole session, so the
+    registry-parametrised tests discover them as they would any component."""
+    path = ROOT / "examples" / "custom_components.py"
+    spec = importlib.util.spec_from_file_location("custom_components", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+custom_components = _load_custom_components()
 
 
 def data_home() -> Path:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..base import SOLVER_PARAMETER_CONSTRAINTS, GDMixin
-from ..losses import LOSSES
+from ..losses import LOSSES, Loss
 from ..solver import Validation
 from ..utils._compat import _check_sample_weight
 from ..utils._validation import checked_sparse
@@ -92,7 +92,7 @@ class BaseLinearGD(GDMixin, BaseEstimator):
         return Validation(obj, lambda w: score(obj.raw(w)))
 
     def _set_coef(self, objective):
-        w = self._solver_state.w
+        w = self._solver_state.params
         coef = objective.layout.view(w, "coef").T.copy()
         intercept = (objective.layout.view(w, "intercept").copy() if self.fit_intercept
                      else np.zeros(objective.K, dtype=w.dtype))
@@ -115,6 +115,10 @@ class BaseLinearGD(GDMixin, BaseEstimator):
         return tags
 
 
-def resolve_loss(name: str, epsilon: float):
-    cls = LOSSES.get(name)
-    return cls(epsilon=epsilon) if name in ("huber", "epsilon_insensitive") else cls()
+def resolve_loss(loss, epsilon: float):
+    """A loss object from an instance (cloned) or a registered name; ``epsilon`` goes
+    to the losses that take one (``huber``, ``epsilon_insensitive``)."""
+    if isinstance(loss, Loss):
+        return clone(loss)
+    cls = LOSSES.get(loss)
+    return cls(epsilon=epsilon) if "epsilon" in cls._get_param_names() else cls()

@@ -8,7 +8,8 @@ import numpy as np
 from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
 
-from ..utils._compat import Interval, StrOptions
+from ..losses import LOSSES, Loss
+from ..utils._compat import Interval
 from ._base import BaseLinearGD, resolve_loss
 
 
@@ -69,6 +70,11 @@ class LinearRegression(RegressorMixin, BaseLinearGD):
     warm_start : bool, default=False
         Continue from the previous fit, keeping the optimizer state and schedule step.
     verbose : int, default=0
+    average : bool or int, default=False
+        Polyak–Ruppert averaging: predict with the mean of the iterates after each
+        update instead of the last one (``True``: from the first update; an int ``n``:
+        once ``n`` samples have been seen, as scikit-learn's SGD ``average``). Per-sample
+        fits with averaging run in the generic loop, not the compiled kernels.
     max_grad_norm : float or None, default=None
         Clip each (mini-batch or per-sample) gradient to this global norm.
     divergence : {"raise", "backoff"}, default="raise"
@@ -95,7 +101,7 @@ class LinearRegression(RegressorMixin, BaseLinearGD):
 
     _parameter_constraints: dict = {
         **BaseLinearGD._parameter_constraints,
-        "loss": [StrOptions({"squared_error", "huber", "epsilon_insensitive"})],
+        "loss": [LOSSES.options(lambda cls: cls.task == "regression"), Loss],
         "epsilon": [Interval(Real, 0, None, closed="left")],
     }
     _multi_output = True
@@ -106,7 +112,7 @@ class LinearRegression(RegressorMixin, BaseLinearGD):
                  penalty="l2", alpha=1e-4, l1_ratio=0.15, max_iter=1000, tol=1e-3,
                  n_iter_no_change=5, early_stopping=False, validation_fraction=0.1,
                  shuffle=True, random_state=None, warm_start=False, verbose=0,
-                 max_grad_norm=None, divergence="raise"):
+                 average=False, max_grad_norm=None, divergence="raise"):
         self.loss = loss
         self.epsilon = epsilon
         self.fit_intercept = fit_intercept
@@ -126,6 +132,7 @@ class LinearRegression(RegressorMixin, BaseLinearGD):
         self.random_state = random_state
         self.warm_start = warm_start
         self.verbose = verbose
+        self.average = average
         self.max_grad_norm = max_grad_norm
         self.divergence = divergence
 

@@ -46,7 +46,7 @@ class LogisticRegression(ClassifierMixin, BaseLinearGD):
         ``n_samples / (n_classes * bincount(y))``.
     solver, learning_rate, learning_rate_init, batch_size, penalty, alpha, l1_ratio,
     max_iter, tol, n_iter_no_change, early_stopping, validation_fraction, shuffle,
-    random_state, warm_start, verbose, max_grad_norm, divergence
+    random_state, warm_start, verbose, average, max_grad_norm, divergence
         The shared solver vocabulary; see :class:`skgd.linear_model.LinearRegression`.
         Defaults: ``solver="lbfgs"`` (``batch_size`` and the schedule then do not
         apply), ``learning_rate="constant"``, ``learning_rate_init=0.01``,
@@ -78,7 +78,7 @@ class LogisticRegression(ClassifierMixin, BaseLinearGD):
                  penalty="l2", alpha="auto", l1_ratio=0.15, max_iter=1000, tol=1e-4,
                  n_iter_no_change=5, early_stopping=False, validation_fraction=0.1,
                  shuffle=True, random_state=None, warm_start=False, verbose=0,
-                 max_grad_norm=None, divergence="raise"):
+                 average=False, max_grad_norm=None, divergence="raise"):
         self.fit_intercept = fit_intercept
         self.class_weight = class_weight
         self.solver = solver
@@ -97,6 +97,7 @@ class LogisticRegression(ClassifierMixin, BaseLinearGD):
         self.random_state = random_state
         self.warm_start = warm_start
         self.verbose = verbose
+        self.average = average
         self.max_grad_norm = max_grad_norm
         self.divergence = divergence
 

@@ -7,7 +7,6 @@ import scipy.sparse as sp
 
 from ..losses import Loss, Multinomial
 from ..solver import Objective, ParamLayout
-from ..solver.optimizers import SGD
 from ..utils._validation import canonical_csr
 from ._fused import dense_loss_grad
 from ._kernels import sgd_epoch_csr, sgd_epoch_dense
@@ -38,7 +37,7 @@ class LinearObjective(Objective):
         Initial values (zeros otherwise).
     """
 
-    has_sample_kernel = True
+    sample_kernels = frozenset({"wscale_sgd", "lazy_rule"})
 
     def __init__(self, X, y, sample_weight, loss: Loss, n_outputs: int, fit_intercept: bool,
                  coef_init=None, intercept_init=None):
@@ -185,7 +184,7 @@ class LinearObjective(Objective):
         return out
 
     def sample_epoch(self, w, opt_state, order, ctx):
-        if ctx.rule is SGD.rules[w.dtype] and ctx.l1 == 0.0:
+        if ctx.kernel == "wscale_sgd":
             return self._sgd_l2_epoch(w, order, ctx)
         cum = np.concatenate(([0.0], np.cumsum(ctx.lrs)))
         order = order.astype(np.int64, copy=False)

@@ -18,9 +18,6 @@ from ._objective import MLPObjective
 
 DTYPES = [np.float64, np.float32]
 
-_SCHEDULE_ALIASES = {"adaptive": "plateau"}
-
-
 def _check_rates(dropout, n_hidden: int) -> list[float]:
     rates = [dropout] * n_hidden if isinstance(dropout, Real) else list(dropout)
     if len(rates) != n_hidden:
@@ -32,26 +29,14 @@ def _check_rates(dropout, n_hidden: int) -> list[float]:
     return [float(p) for p in rates]
 
 
-class _Override:
-    """The estimator's parameters with some replaced (scikit-learn aliases)."""
-
-    def __init__(self, est, **values):
-        self._est, self._values = est, values
-
-    def __getattr__(self, name):
-        return self._values[name] if name in self._values else getattr(self._est, name)
-
-
 class BaseMLP(GDMixin, BaseEstimator):
     """Multi-layer perceptron fitted by the shared solver (see the subclasses)."""
 
     _parameter_constraints: dict = {
         **{k: v for k, v in SOLVER_PARAMETER_CONSTRAINTS.items()
-           if k not in ("penalty", "l1_ratio", "learning_rate")},
-        "learning_rate": [*SOLVER_PARAMETER_CONSTRAINTS["learning_rate"],
-                          StrOptions({"adaptive"})],
+           if k not in ("penalty", "l1_ratio")},
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-        "activation": [StrOptions(set(ACTIVATIONS.names()))],
+        "activation": [ACTIVATIONS.options()],
         "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
         "batch_norm": ["boolean"],
         "init": [StrOptions({"glorot", "he"})],
@@ -85,13 +70,6 @@ class BaseMLP(GDMixin, BaseEstimator):
         if any(not isinstance(s, Integral) or s < 1 for s in sizes):
             raise ValueError(f"hidden_layer_sizes must be positive integers, got {sizes!r}")
         return [int(s) for s in sizes]
-
-    def _solver_config(self, **kwargs):
-        lr = self.learning_rate
-        if isinstance(lr, str) and lr in _SCHEDULE_ALIASES:
-            return GDMixin._solver_config(_Override(self, learning_rate=_SCHEDULE_ALIASES[lr]),
-                                          **kwargs)
-        return super()._solver_config(**kwargs)
 
     # --- input ----------------------------------------------------------------------
     def _check_X(self, X, reset: bool):
@@ -165,7 +143,7 @@ class BaseMLP(GDMixin, BaseEstimator):
         return Validation(obj, lambda w: score(obj.raw(w)))
 
     def _store_network(self, objective):
-        w = self._solver_state.w
+        w = self._solver_state.params
         if not np.all(np.isfinite(w)):
             raise ValueError("Training produced non-finite weights; use a smaller "
                              "learning_rate_init or scale the features.")

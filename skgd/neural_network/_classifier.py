@@ -66,6 +66,11 @@ _COMMON_DOC = r"""
         Uniform initialisation of the weights: Glorot (scikit-learn's, with the
         logistic factor) or He (:math:`\sqrt{6/n_{in}}`, for ReLU-like activations).
         Intercepts start at zero (scikit-learn draws them at random).
+    average : bool or int, default=False
+        Polyak–Ruppert averaging: predict with the mean of the iterates after each
+        update instead of the last one (``True``: from the first update; an int ``n``:
+        once ``n`` samples have been seen, as scikit-learn's SGD ``average``). Per-sample
+        fits with averaging run in the generic loop, not the compiled kernels.
     max_grad_norm : float or None, default=None
         Clip each mini-batch gradient to this global norm.
     divergence : {"raise", "backoff"}, default="raise"
@@ -158,7 +163,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
                  learning_rate_init=0.001, max_iter=200, shuffle=True, random_state=None,
                  tol=1e-4, verbose=False, warm_start=False, early_stopping=False,
                  validation_fraction=0.1, n_iter_no_change=10, dropout=0.0,
-                 batch_norm=False, init="glorot", class_weight=None, max_grad_norm=None,
+                 batch_norm=False, init="glorot", class_weight=None, average=False,
+                 max_grad_norm=None,
                  divergence="raise"):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -180,6 +186,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         self.batch_norm = batch_norm
         self.init = init
         self.class_weight = class_weight
+        self.average = average
         self.max_grad_norm = max_grad_norm
         self.divergence = divergence
 

@@ -73,7 +73,8 @@ class MLPRegressor(RegressorMixin, BaseMLP):
                  learning_rate_init=0.001, max_iter=200, shuffle=True, random_state=None,
                  tol=1e-4, verbose=False, warm_start=False, early_stopping=False,
                  validation_fraction=0.1, n_iter_no_change=10, dropout=0.0,
-                 batch_norm=False, init="glorot", max_grad_norm=None, divergence="raise"):
+                 batch_norm=False, init="glorot", average=False, max_grad_norm=None,
+                 divergence="raise"):
         self.loss = loss
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -94,6 +95,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         self.dropout = dropout
         self.batch_norm = batch_norm
         self.init = init
+        self.average = average
         self.max_grad_norm = max_grad_norm
         self.divergence = divergence
 

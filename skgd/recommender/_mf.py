@@ -152,6 +152,11 @@ class MatrixFactorization(TablesMixin, RecommendMixin, RegressorMixin, GDMixin,
     warm_start : bool, default=False
         Continue from the previous fit (new ids are folded in).
     verbose : int, default=0
+    average : bool or int, default=False
+        Polyak–Ruppert averaging: predict with the mean of the iterates after each
+        update instead of the last one (``True``: from the first update; an int ``n``:
+        once ``n`` samples have been seen, as scikit-learn's SGD ``average``). Per-sample
+        fits with averaging run in the generic loop, not the compiled kernels.
     max_grad_norm : float or None, default=100.0
         Clip each interaction's (or mini-batch's) gradient to this global norm. The
         default is a safety net: a bilinear model trained by constant-step SGD diverges
@@ -212,7 +217,7 @@ class MatrixFactorization(TablesMixin, RecommendMixin, RegressorMixin, GDMixin,
                  learning_rate="constant", learning_rate_init=0.01,
                  batch_size=1, max_iter=40, tol=None, n_iter_no_change=5,
                  early_stopping=False, validation_fraction=0.1, shuffle=True,
-                 random_state=None, warm_start=False, verbose=0, max_grad_norm=100.0,
+                 random_state=None, warm_start=False, verbose=0, average=False, max_grad_norm=100.0,
                  divergence="raise"):
         self.n_components = n_components
         self.loss = loss
@@ -238,6 +243,7 @@ class MatrixFactorization(TablesMixin, RecommendMixin, RegressorMixin, GDMixin,
         self.random_state = random_state
         self.warm_start = warm_start
         self.verbose = verbose
+        self.average = average
         self.max_grad_norm = max_grad_norm
         self.divergence = divergence
 
@@ -273,15 +279,9 @@ class MatrixFactorization(TablesMixin, RecommendMixin, RegressorMixin, GDMixin,
     def _fit(self, X, y, sample_weight, X_val, y_val, *, partial: bool):
         first = not (partial or self.warm_start) or not hasattr(self, "_solver_state")
         X, y, sw = self._check_Xy(X, y, sample_weight, reset=first)
-        if getattr(self.solver, "name", self.solver) == "newton":
-            raise ValueError("solver='newton' is not available for MatrixFactorization "
-                             "(no Hessian-vector products); use 'lbfgs' or a first-order "
-                             "solver.")
-        if self.svdpp and (self._implicit or X.shape[1] != 2
-                           or getattr(self.solver, "name", self.solver) != "sgd"
-                           or self.batch_size != 1):
-            raise ValueError("svdpp=True needs two fields (user, item), "
-                             "loss='squared_error', solver='sgd' and batch_size=1.")
+        if self.svdpp and (self._implicit or X.shape[1] != 2):
+            raise ValueError("svdpp=True needs two fields (user, item) and "
+                             "loss='squared_error'.")
         validation = None
         if X_val is not None or y_val is not None:
             if X_val is None or (y_val is None and not self._implicit):
@@ -371,7 +371,7 @@ class MatrixFactorization(TablesMixin, RecommendMixin, RegressorMixin, GDMixin,
         return Validation(obj, score)
 
     def _store(self, objective) -> None:
-        w = self._solver_state.w
+        w = self._solver_state.params
         # what predictions use (with svdpp: the user factors include z_u)
         self._w_pred = wp = objective.prediction_params(w)
         lay = objective.layout

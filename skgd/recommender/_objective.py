@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ..solver import SGD, Objective, ParamLayout, SparseGrad
+from ..solver import Objective, ParamLayout, SparseGrad
 from . import _epochs as E
 from . import _kernels as K
 
@@ -84,8 +84,6 @@ class MFObjective(Objective):
     dtype : dtype
         Parameter dtype.
     """
-
-    has_sample_kernel = True
 
     def __init__(self, codes, y, sample_weight, *, n_ids, n_components, loss, alpha,
                  alpha_bias, global_mean, learn_mean, biases, init_std, n_negatives=1,
@@ -199,6 +197,22 @@ class MFObjective(Objective):
     #: set False to run plain SGD through the compiled rule too (tests compare both)
     inline_sgd = True
 
+    @property
+    def sample_kernels(self) -> frozenset[str]:
+        """SVD++ runs only in its SGD kernel; biased MF (two fields, squared error)
+        also in the fused pair kernel; every model in the generic rule kernel."""
+        if self.svdpp:
+            return frozenset({"svdpp_sgd"})
+        if self.inline_sgd and self.loss_code == K.SQUARED and self.n_fields == 2:
+            return frozenset({"pair_sgd", "lazy_rule"})
+        return frozenset({"lazy_rule"})
+
+    @property
+    def requires_sample_kernel(self) -> bool:
+        return self.svdpp
+
+    kernel_only_reason = "MatrixFactorization(svdpp=True)"
+
     def _factor_views(self, w):
         """Row-major ``(n_ids, k)`` views of the user and item factor blocks of ``w``."""
         if self._users is None:
@@ -208,10 +222,7 @@ class MFObjective(Objective):
 
     def sample_epoch(self, w, opt_state, order, ctx):
         order = order.astype(np.int64, copy=False)
-        if self.svdpp:
-            if ctx.rule is not SGD.rules.get(np.dtype(w.dtype)):
-                raise ValueError("svdpp=True is trained by per-interaction SGD only "
-                                 "(solver='sgd', batch_size=1).")
+        if ctx.kernel == "svdpp_sgd":
             P, Q = self._factor_views(w)
             loss, norm = E.svdpp_epoch(self._users, self._items, self.y, self.sw, order,
                                        self.alpha, self.alpha_bias, self.alpha_svdpp,
@@ -221,8 +232,7 @@ class MFObjective(Objective):
                                        ctx.max_grad_norm, self.seen_indptr, self.seen_items)
             n = max(order.size, 1)
             return loss / n, norm / n
-        if (self.inline_sgd and self.loss_code == K.SQUARED and self.n_fields == 2
-                and ctx.rule is SGD.rules.get(np.dtype(w.dtype))):
+        if ctx.kernel == "pair_sgd":
             # biased MF with plain SGD: the inlined special case (see sgd_pair_epoch)
             P, Q = self._factor_views(w)
             loss, norm = E.sgd_pair_epoch(self._users, self._items, self.y, self.sw, order,

@@ -42,6 +42,8 @@ class SolverConfig:
     warn_on_max_iter: bool = True
     #: epochs the schedule plans for (cosine, onecycle); defaults to ``max_iter``
     planned_epochs: int | None = None
+    #: Polyak–Ruppert averaging: 0 off, else the samples seen before it starts
+    average: int = 0
 
 
 @dataclass
@@ -83,6 +85,14 @@ class SolverState:
     ref_loss: float | None = None
     #: seeds the per-epoch shuffles (drawn from ``rng`` when first needed)
     shuffle_seed: int | None = None
+    #: the iterate average when ``average`` is on (:class:`~skgd.solver._average.Averager`)
+    averager: Any = None
+
+    @property
+    def params(self) -> np.ndarray:
+        """The parameters to predict with: the iterate average once averaging has
+        started, else ``w``."""
+        return self.w if self.averager is None else self.averager.params(self.w)
 
 
 @dataclass
@@ -92,7 +102,8 @@ class OptimizeResult:
     Attributes
     ----------
     w : ndarray
-        The final parameters (the best ones when early stopping restored them).
+        The parameters to predict with: the final ones, their average with
+        ``average``, or the best ones when early stopping restored them.
     state : SolverState
         Pass back to continue training.
     n_iter : int

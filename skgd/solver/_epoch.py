@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._capabilities import ELASTIC_NET
 from ._clip import clip_
 from ._objective import Objective, SparseGrad
-from ._regularizers import Regularizer
 from ._rules import apply_dense, apply_dense_split, apply_sparse
 
 
@@ -16,6 +16,7 @@ from ._rules import apply_dense, apply_dense_split, apply_sparse
 class SampleContext:
     """Arguments of a compiled per-sample epoch (``Objective.sample_epoch``).
 
+    ``kernel`` names the epoch the solver chose (:data:`skgd.solver._paths.SAMPLE_KERNELS`).
     ``lrs[k]`` is the step size of the epoch's ``k``-th update and ``t0`` the number of
     updates before the epoch (the ``k``-th update has count ``t0 + k + 1``). ``l1``/``l2``
     are the penalty coefficients already multiplied by ``alpha``; ``penalized`` is a
@@ -25,6 +26,7 @@ class SampleContext:
     ``max_grad_norm`` is 0 when clipping is off.
     """
 
+    kernel: str
     rule: object
     hp: np.ndarray
     lrs: np.ndarray
@@ -41,7 +43,7 @@ def _fused_l2(cfg) -> np.ndarray | None:
     """The rule's hyperparameters with the L2 proximal step fused in, or None (no
     penalty, an L1 part, a regularizer with its own prox, or a rule that cannot)."""
     pen = cfg.penalty
-    if not cfg.alpha or type(pen).prox is not Regularizer.prox:
+    if not cfg.alpha or ELASTIC_NET not in pen.capabilities:
         return None
     l1, l2 = pen.coefficients()
     if l1 or not l2:
@@ -49,48 +51,82 @@ def _fused_l2(cfg) -> np.ndarray | None:
     return cfg.optimizer.fused_l2_hyperparameters(cfg.alpha * l2)
 
 
-def minibatch_epoch(objective: Objective, w: np.ndarray, opt_state: np.ndarray, order,
-                    batch_size: int, lrs: np.ndarray, t0: int, cfg, penalized_ranges,
-                    penalized_mask, step: np.ndarray, rng) -> tuple[float, float]:
-    """Run the epoch's mini-batches; return (mean loss, mean gradient norm).
+@dataclass
+class BatchPlan:
+    """What every mini-batch of a fit shares: the config, the batch size, the
+    penalised blocks (``ranges``, ``(r, 2)`` ``[start, stop)``) and mask, the scratch of
+    the rule's effective steps, the compiled rule and its hyperparameters (``hp_l2``:
+    with the L2 step fused in, or None)."""
 
-    The penalty's proximal step runs over the ``penalized_ranges`` blocks after a dense
-    gradient and over the touched penalised coordinates after a :class:`SparseGrad`.
-    An L2 step is fused into the update rule when the optimizer can do it
-    (:meth:`~skgd.solver.optimizers.Optimizer.fused_l2_hyperparameters`).
+    cfg: object
+    batch_size: int
+    ranges: np.ndarray
+    mask: np.ndarray
+    step: np.ndarray
+    rule: object
+    hp: np.ndarray
+    hp_l2: np.ndarray | None
+
+    @classmethod
+    def build(cls, cfg, objective: Objective, batch_size: int, step: np.ndarray) -> BatchPlan:
+        return cls(cfg, batch_size, objective.layout.penalized_ranges(),
+                   objective.layout.mask(), step, cfg.optimizer.rule(objective.dtype),
+                   cfg.optimizer.hyperparameters(), _fused_l2(cfg))
+
+
+def minibatch_epoch(objective: Objective, state, order: np.ndarray, lrs: np.ndarray,
+                    plan: BatchPlan) -> tuple[float, float]:
+    """Run the epoch's mini-batches over ``state.w``; return (mean loss, mean gradient
+    norm). ``lrs[k]`` is the step size of the ``k``-th batch.
+
+    Each batch: gradient, clipping (:func:`~skgd.solver._clip.clip_`), the optimizer's
+    rule, the penalty's proximal step -- over the penalised blocks after a dense
+    gradient, over the touched penalised coordinates after a :class:`SparseGrad`, or
+    fused into the rule for an elastic-net L2 step -- and the iterate average when
+    ``state.averager`` is set.
     """
-    rule = cfg.optimizer.rule(w.dtype)
-    hp = cfg.optimizer.hyperparameters()
-    hp_l2 = _fused_l2(cfg)
+    w, cfg, avg = state.w, plan.cfg, state.averager
     n = order.size
     loss_sum = 0.0
     gnorm_sum = 0.0
     n_batches = 0
-    for k, start in enumerate(range(0, n, batch_size)):
-        idx = order[start:start + batch_size]
+    for k, start in enumerate(range(0, n, plan.batch_size)):
+        idx = order[start:start + plan.batch_size]
         # a batch of every row is the full batch: the objective then reads its data in
         # place (the mean gradient does not depend on the row order)
         loss, grad = objective.value_grad(w, None if idx.size == objective.n_samples
-                                          else idx, rng)
-        lr, t = float(lrs[k]), float(t0 + k + 1)
+                                          else idx, state.rng)
+        lr, t = float(lrs[k]), float(state.t + k + 1)
+        touched = None
         if isinstance(grad, SparseGrad):
             vals = np.ascontiguousarray(grad.values, dtype=w.dtype)
-            gnorm_sum += clip_(vals, cfg.max_grad_norm)
-            gidx = np.ascontiguousarray(grad.idx, dtype=np.int64)
-            apply_sparse(rule, w, vals, gidx, opt_state, hp, lr, t, step)
-            coords = gidx[penalized_mask[gidx]]
+            touched = np.ascontiguousarray(grad.idx, dtype=np.int64)
         else:
-            grad = np.ascontiguousarray(grad, dtype=w.dtype)
-            gnorm_sum += clip_(grad, cfg.max_grad_norm)
-            if hp_l2 is not None:
-                apply_dense_split(rule, w, grad, opt_state, hp, hp_l2, lr, t, step,
-                                  penalized_ranges)
-                coords = None
-            else:
-                apply_dense(rule, w, grad, opt_state, hp, lr, t, step)
-                coords = penalized_ranges
-        if coords is not None:
-            cfg.penalty.prox(w, step, cfg.alpha, coords)
+            vals = np.ascontiguousarray(grad, dtype=w.dtype)
+        gnorm_sum += clip_(vals, cfg.max_grad_norm)
+        if avg is not None:
+            avg.before(w, touched)
+        _step(w, vals, touched, state.opt_state, lr, t, plan)
+        if avg is not None:
+            avg.after(w, touched, idx.size)
         loss_sum += float(loss) * idx.size
         n_batches += 1
+    if avg is not None:
+        avg.settle(w)
     return loss_sum / max(n, 1), gnorm_sum / max(n_batches, 1)
+
+
+def _step(w, vals, touched, opt_state, lr: float, t: float, plan: BatchPlan) -> None:
+    """The optimizer's rule, then the penalty's proximal step (the one place both are
+    applied on the mini-batch path)."""
+    if touched is not None:
+        apply_sparse(plan.rule, w, vals, touched, opt_state, plan.hp, lr, t, plan.step)
+        coords = touched[plan.mask[touched]]
+    elif plan.hp_l2 is not None:
+        apply_dense_split(plan.rule, w, vals, opt_state, plan.hp, plan.hp_l2, lr, t,
+                          plan.step, plan.ranges)
+        return
+    else:
+        apply_dense(plan.rule, w, vals, opt_state, plan.hp, lr, t, plan.step)
+        coords = plan.ranges
+    plan.cfg.penalty.apply_prox(w, plan.step, plan.cfg.alpha, coords)

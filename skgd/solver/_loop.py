@@ -5,15 +5,19 @@ from __future__ import annotations
 import time
 import warnings
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 
+from ._average import Averager
+from ._capabilities import SECOND_ORDER
 from ._config import OptimizeResult, SolverConfig, SolverState, Validation
-from ._epoch import SampleContext, minibatch_epoch
+from ._epoch import BatchPlan, SampleContext, minibatch_epoch
 from ._objective import Objective
+from ._paths import penalty_capabilities, select_sample_kernel
 from ._schedules import ScheduleContext
 from ._shuffle import draw_seed, shuffled_range
 from ._stopping import Monitor
@@ -88,6 +92,7 @@ def minimize(
     """
     config = SolverConfig() if config is None else config
     config.optimizer.validate()
+    _check_capabilities(objective, config)
     if state is None:
         state = init_state(objective, config, random_state)
     if config.early_stopping and validation is None:
@@ -100,24 +105,66 @@ def minimize(
         return _run_epochs(objective, config, state, validation, callbacks)
 
 
-def _run_epochs(objective, cfg: SolverConfig, state: SolverState, validation, callbacks):
+@dataclass
+class _Plan:
+    """What every epoch of one call shares: the per-sample kernel the solver chose (or
+    None: mini-batches), updates per epoch, the schedule's context, the mini-batch
+    plan, and buffers refilled each epoch (fresh ones cost page faults every epoch)."""
+
+    kernel: str | None
+    steps: int
+    sctx: ScheduleContext
+    batch: BatchPlan
+    mask_u8: np.ndarray
+    order_buf: np.ndarray | None
+    counts: np.ndarray
+    t_buf: np.ndarray
+
+
+def _plan(objective: Objective, cfg: SolverConfig, state: SolverState) -> _Plan:
     n = objective.n_samples
     bs = resolve_batch_size(cfg.batch_size, n)
-    per_sample = bs == 1 and objective.has_sample_kernel
-    steps = n if per_sample or bs == 1 else -(-n // bs)
+    kernel = select_sample_kernel(objective, cfg.optimizer, penalty_capabilities(cfg), bs,
+                                  averaging=bool(cfg.average))
+    steps = n if bs == 1 else -(-n // bs)
     sctx = ScheduleContext(cfg.learning_rate_init, steps,
                            max(cfg.planned_epochs or cfg.max_iter, 1), cfg.alpha,
                            getattr(objective, "dloss", None))
-    mask = objective.layout.mask()
-    mask_u8 = mask.astype(np.uint8)
-    ranges = objective.layout.penalized_ranges()
     step = np.zeros(state.w.size, dtype=state.w.dtype)
     if state.lazy_ratio is None or state.lazy_ratio.size != state.w.size:
         state.lazy_ratio = np.ones(state.w.size)
-    # per-epoch arrays filled in place: fresh ones cost page faults on every epoch
-    order_buf = np.empty(n, dtype=np.int64) if cfg.shuffle else None
-    counts = np.arange(steps, dtype=np.float64)
-    t_buf = np.empty(steps)
+    if not cfg.average:
+        state.averager = None
+    elif state.averager is None or state.averager.start != int(cfg.average):
+        state.averager = Averager(int(cfg.average))
+    return _Plan(kernel, steps, sctx, BatchPlan.build(cfg, objective, bs, step),
+                 objective.layout.mask().astype(np.uint8),
+                 np.empty(n, dtype=np.int64) if cfg.shuffle else None,
+                 np.arange(steps, dtype=np.float64), np.empty(steps))
+
+
+def _epoch(objective: Objective, cfg: SolverConfig, state: SolverState,
+           plan: _Plan) -> tuple[float, float, float]:
+    """One epoch; returns (training objective, mean gradient norm, last rate)."""
+    order = _epoch_order(objective.n_samples, cfg, state, plan.order_buf)
+    lrs = cfg.schedule.rates(np.add(plan.counts, state.t, out=plan.t_buf), plan.sctx)
+    if state.lr_scale != 1.0:
+        lrs = lrs * state.lr_scale
+    if plan.kernel is not None:
+        b = plan.batch
+        ctx = SampleContext(plan.kernel, b.rule, b.hp, lrs, state.t, *_enet(cfg),
+                            plan.mask_u8, b.step, state.lazy_ratio,
+                            float(cfg.max_grad_norm or 0.0))
+        loss, gnorm = objective.sample_epoch(state.w, state.opt_state, order, ctx)
+    else:
+        loss, gnorm = minibatch_epoch(objective, state, order, lrs, plan.batch)
+    loss += cfg.penalty.value(state.w, cfg.alpha, plan.batch.ranges)
+    state.t += plan.steps
+    return loss, gnorm, float(lrs[-1])
+
+
+def _run_epochs(objective, cfg: SolverConfig, state: SolverState, validation, callbacks):
+    plan = _plan(objective, cfg, state)
     monitor = Monitor(cfg, state, objective, validation)
     converged, n_run = False, 0
     backoff = cfg.divergence == "backoff"
@@ -126,21 +173,7 @@ def _run_epochs(objective, cfg: SolverConfig, state: SolverState, validation, ca
     for _ in range(cfg.max_iter):
         tic = time.perf_counter()
         start = _snapshot(state, objective) if backoff else None
-        order = _epoch_order(n, cfg, state, order_buf)
-        lrs = cfg.schedule.rates(np.add(counts, state.t, out=t_buf), sctx)
-        if state.lr_scale != 1.0:
-            lrs = lrs * state.lr_scale
-        if per_sample:
-            ctx = SampleContext(cfg.optimizer.rule(state.w.dtype),
-                                cfg.optimizer.hyperparameters(), lrs, state.t,
-                                *_enet(cfg), mask_u8, step, state.lazy_ratio,
-                                float(cfg.max_grad_norm or 0.0))
-            loss, gnorm = objective.sample_epoch(state.w, state.opt_state, order, ctx)
-        else:
-            loss, gnorm = minibatch_epoch(objective, state.w, state.opt_state, order, bs, lrs,
-                                          state.t, cfg, ranges, mask, step, state.rng)
-        loss += cfg.penalty.value(state.w, cfg.alpha, ranges)
-        state.t += steps
+        loss, gnorm, lr = _epoch(objective, cfg, state, plan)
         n_run += 1
         if _exploded(loss, state):
             if _diverged(cfg, state, objective, good, loss):
@@ -151,9 +184,9 @@ def _run_epochs(objective, cfg: SolverConfig, state: SolverState, validation, ca
             # state known to be good
             good, good_loss = start, loss
         state.epoch += 1
-        record = monitor.record(loss, float(lrs[-1]), gnorm, time.perf_counter() - tic, [])
-        stop = monitor.update(record, sctx)
-        stop = any([bool(cb(record, state.w)) for cb in callbacks]) or stop
+        record = monitor.record(loss, lr, gnorm, time.perf_counter() - tic, [])
+        stop = monitor.update(record, plan.sctx)
+        stop = any([bool(cb(record, state.params)) for cb in callbacks]) or stop
         if stop:
             converged = monitor.converged
             break
@@ -164,7 +197,16 @@ def _run_epochs(objective, cfg: SolverConfig, state: SolverState, validation, ca
             "optimization hasn't converged yet. Increase max_iter or tol.",
             ConvergenceWarning, stacklevel=3,
         )
-    return OptimizeResult(w=state.w, state=state, n_iter=n_run, converged=converged)
+    return OptimizeResult(w=state.params, state=state, n_iter=n_run, converged=converged)
+
+
+def _check_capabilities(objective: Objective, cfg: SolverConfig) -> None:
+    """Refuse a second-order optimizer for an objective without Hessian products."""
+    if SECOND_ORDER in cfg.optimizer.capabilities and not objective.has_hessp:
+        raise ValueError(
+            f"solver={cfg.optimizer.name!r} needs Hessian-vector products (capability "
+            f"{SECOND_ORDER!r}), which {type(objective).__name__} does not provide; use "
+            "'lbfgs' or a first-order solver.")
 
 
 def _exploded(loss: float, state: SolverState) -> bool:
@@ -188,12 +230,15 @@ def _epoch_order(n: int, cfg: SolverConfig, state: SolverState,
 
 
 def _enet(cfg: SolverConfig) -> tuple[float, float]:
+    if not cfg.alpha:
+        return 0.0, 0.0
     l1, l2 = cfg.penalty.coefficients()
     return cfg.alpha * l1, cfg.alpha * l2
 
 
 def _snapshot(state: SolverState, objective: Objective) -> dict:
     return {"w": state.w.copy(), "opt": state.opt_state.copy(), "t": state.t,
+            "averager": None if state.averager is None else state.averager.copy(),
             "buffers": {k: v.copy() for k, v in objective.get_buffers().items()}}
 
 
@@ -212,6 +257,7 @@ def _diverged(cfg, state, objective, good, loss) -> bool:
     state.w[...] = good["w"]
     state.opt_state[...] = good["opt"]
     state.t = good["t"]
+    state.averager = None if good["averager"] is None else good["averager"].copy()
     objective.set_buffers(good["buffers"])
     state.lr_scale *= 0.5
     msg = f"diverged at epoch {epoch}; rolled back, learning-rate scale {state.lr_scale:g}"

@@ -88,8 +88,11 @@ class Objective:
 
     - :meth:`value` (evaluation mode, e.g. no dropout) — defaults to ``value_grad``;
     - :meth:`hessp` — Hessian-vector products, for ``solver="newton"``;
-    - :meth:`sample_epoch` — a compiled per-sample (``batch_size=1``) epoch; set
-      ``has_sample_kernel = True``;
+    - :meth:`sample_epoch` — compiled per-sample (``batch_size=1``) epochs: list the
+      kernels of :data:`skgd.solver._paths.SAMPLE_KERNELS` it implements in
+      ``sample_kernels`` (the solver picks one by the components' capabilities and
+      names it in ``ctx.kernel``); ``requires_sample_kernel = True`` when the model
+      has no mini-batch gradient;
     - :meth:`get_buffers` / :meth:`set_buffers` — model state that is not trained by
       gradients (batch-norm running statistics), snapshotted with the best weights;
     - ``smooth`` — False when the loss is not differentiable (L-BFGS/Newton refuse it).
@@ -99,7 +102,8 @@ class Objective:
     layout: ParamLayout
     dtype: np.dtype = np.dtype(np.float64)
     smooth: bool = True
-    has_sample_kernel: bool = False
+    sample_kernels: frozenset[str] = frozenset()
+    requires_sample_kernel: bool = False
     #: per-sample loss derivative at a typical margin, for Bottou's "optimal" schedule
     typical_dloss: float = 1.0
 
@@ -123,14 +127,20 @@ class Objective:
         """Evaluation-mode loss on rows ``idx`` (all rows if None)."""
         return float(self.value_grad(w, idx)[0])
 
+    @property
+    def has_hessp(self) -> bool:
+        """Whether :meth:`hessp` is implemented (``solver="newton"`` needs it)."""
+        return type(self).hessp is not Objective.hessp
+
     def hessp(self, w: np.ndarray, v: np.ndarray) -> np.ndarray:
         """Full-batch Hessian-vector product :math:`\\nabla^2 F(w)\\, v`."""
         raise NotImplementedError(f"{type(self).__name__} has no Hessian-vector product")
 
     def sample_epoch(self, w, opt_state, order, ctx) -> tuple[float, float]:
-        """One compiled pass of per-sample updates over rows ``order``.
+        """One compiled pass of per-sample updates over rows ``order`` with the kernel
+        ``ctx.kernel`` (one of :attr:`sample_kernels`, chosen by the solver).
 
-        Returns the sum of weighted losses seen and the sum of weights. ``ctx`` is a
+        Returns the mean loss and mean gradient norm of the epoch. ``ctx`` is a
         :class:`skgd.solver._epoch.SampleContext`.
         """
         raise NotImplementedError

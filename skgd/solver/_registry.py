@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, Generic, TypeVar
 
+from ..utils._compat import StrOptions
+
 T = TypeVar("T")
 
 
@@ -24,6 +26,7 @@ class Registry(Generic[T]):
     def __init__(self, kind: str) -> None:
         self.kind = kind
         self._classes: dict[str, type[T]] = {}
+        self._aliases: dict[str, str] = {}
 
     def register(self, cls: type[T]) -> type[T]:
         """Class decorator: register ``cls`` under ``cls.name``."""
@@ -35,12 +38,29 @@ class Registry(Generic[T]):
         self._classes[name] = cls
         return cls
 
-    def names(self) -> list[str]:
-        """Registered names, sorted."""
-        return sorted(self._classes)
+    def alias(self, alias: str, name: str) -> None:
+        """Make ``alias`` another name of the class registered as ``name`` (e.g.
+        scikit-learn's ``learning_rate="adaptive"`` for ``"plateau"``)."""
+        if alias in self._classes or alias in self._aliases:
+            raise ValueError(f"{self.kind} {alias!r} is already registered")
+        self.get(name)
+        self._aliases[alias] = name
+
+    def names(self, where=None, *, aliases: bool = False) -> list[str]:
+        """Registered names, sorted; ``where(cls)`` filters them, ``aliases`` adds
+        the aliases of the names kept."""
+        keep = [n for n, c in self._classes.items() if where is None or where(c)]
+        if aliases:
+            keep += [a for a, n in self._aliases.items() if n in keep]
+        return sorted(keep)
+
+    def options(self, where=None) -> RegistryOptions:
+        """A scikit-learn parameter constraint accepting the registered names (and
+        aliases) at validation time, so a class registered after import is valid."""
+        return RegistryOptions(self, where)
 
     def __contains__(self, name: object) -> bool:
-        return name in self._classes
+        return name in self._classes or name in self._aliases
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.names())
@@ -48,7 +68,7 @@ class Registry(Generic[T]):
     def get(self, name: str) -> type[T]:
         """The class registered under ``name``."""
         try:
-            return self._classes[name]
+            return self._classes[self._aliases.get(name, name)]
         except KeyError:
             raise ValueError(
                 f"Unknown {self.kind} {name!r}; choose one of {self.names()}"
@@ -64,3 +84,19 @@ class Registry(Generic[T]):
             f"{self.kind} must be one of {self.names()} or a {base.__name__} instance, "
             f"got {spec!r}"
         )
+
+
+class RegistryOptions(StrOptions):
+    """``StrOptions`` whose options are read from a :class:`Registry` when a parameter
+    is validated (names and aliases; ``where(cls)`` filters the classes)."""
+
+    def __init__(self, registry: Registry, where=None) -> None:
+        self.registry = registry
+        self.where = where
+        self.hidden = False
+        self.type = str
+        self.deprecated: set = set()
+
+    @property
+    def options(self) -> set[str]:
+        return set(self.registry.names(self.where, aliases=True))

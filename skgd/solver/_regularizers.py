@@ -4,36 +4,93 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._capabilities import ELASTIC_NET, L2_OR_NONE, NO_PENALTY, PROX, SMOOTH
 from ._component import Component
-from ._prox import prox_coords, prox_ranges
+from ._prox import compile_separable, prox_coords, prox_ranges
 from ._registry import Registry
 
 REGULARIZERS: Registry = Registry("penalty")
 
 
 class Regularizer(Component):
-    r"""An elastic-net family penalty :math:`\alpha\,(l_1\|w\|_1 + \tfrac{l_2}{2}\|w\|_2^2)`.
+    r"""A penalty :math:`\alpha R(w)` on the penalised coordinates (never intercepts),
+    applied by the solver as a proximal step after each optimizer update, with the
+    optimizer's per-coordinate step :math:`\eta_j`, so L1 yields exact zeros with every
+    optimizer.
 
-    Subclasses define :meth:`coefficients`, the pair :math:`(l_1, l_2)`. The penalty acts
-    on the penalised coordinates only (never intercepts). The solver applies it as a
-    proximal step after each optimizer update, with the optimizer's per-coordinate step,
-    so L1 yields exact zeros with every optimizer.
+    Two ways to write one:
+
+    - an elastic-net family member :math:`R(w) = l_1\|w\|_1 + \tfrac{l_2}{2}\|w\|_2^2`
+      defines :meth:`coefficients`, the pair :math:`(l_1, l_2)` (the compiled
+      per-sample kernels apply it lazily, see :mod:`skgd.solver._paths`);
+    - any separable penalty :math:`R(w) = \sum_j r(w_j)` defines, as plain scalar
+      ``staticmethod`` s that skgd compiles, ``penalty(w) -> r(w)`` and
+      ``prox(w, threshold)`` -> :math:`\operatorname{prox}_{\tau r}(w)` with
+      :math:`\tau = \eta_j \alpha`; a differentiable one may add ``gradient(w)`` ->
+      :math:`r'(w)` (then L-BFGS and Newton accept it). ``smooth = False`` marks a
+      penalty without a gradient.
+
+    Examples
+    --------
+    A box constraint :math:`w \le 1` written as a projection:
+
+    >>> import numpy as np
+    >>> from skgd.solver import Regularizer
+    >>> class AtMostOne(Regularizer):
+    ...     name = "at_most_one"
+    ...     @staticmethod
+    ...     def penalty(w):
+    ...         return 0.0
+    ...     @staticmethod
+    ...     def prox(w, threshold):
+    ...         return min(w, 1.0)
+    >>> w = np.array([0.5, 3.0])
+    >>> AtMostOne().apply_prox(w, np.ones(2), 0.1, np.array([[0, 2]]))
+    >>> w
+    array([0.5, 1. ])
     """
 
     def coefficients(self) -> tuple[float, float]:
         """The weights :math:`(l_1, l_2)` of the L1 and half-squared-L2 terms."""
         raise NotImplementedError
 
+    @classmethod
+    def _separable(cls) -> bool:
+        return "penalty" in _own_names(cls)
+
+    @property
+    def capabilities(self) -> frozenset[str]:
+        """:data:`~skgd.solver._capabilities.PROX` always; the elastic-net flags for a
+        member of that family; ``smooth`` when differentiable."""
+        if self._separable():
+            caps = {PROX}
+            if getattr(self, "gradient", None) is not None:
+                caps.add(SMOOTH)
+            return frozenset(caps)
+        l1, l2 = self.coefficients()
+        caps = {PROX, ELASTIC_NET}
+        if l1 == 0.0:
+            caps |= {L2_OR_NONE, SMOOTH}
+            if l2 == 0.0:
+                caps.add(NO_PENALTY)
+        return frozenset(caps)
+
     @property
     def smooth(self) -> bool:
         """True when the penalty is differentiable (no L1 part)."""
-        return self.coefficients()[0] == 0.0
+        return SMOOTH in self.capabilities
 
     def value(self, w: np.ndarray, alpha: float, coords: np.ndarray) -> float:
         """:math:`\\alpha(l_1\\|w_P\\|_1 + \\tfrac{l_2}{2}\\|w_P\\|^2)` over coordinates P
         (an index array, or ``[start, stop)`` blocks as for :meth:`prox`)."""
+        if alpha == 0:
+            return 0.0
+        if self._separable():
+            total = sum(_compiled(type(self)).value(wp.astype(np.float64, copy=False))
+                        for wp in _blocks(w, coords))
+            return float(alpha * total)
         l1, l2 = self.coefficients()
-        if alpha == 0 or (l1 == 0 and l2 == 0):
+        if l1 == 0 and l2 == 0:
             return 0.0
         total = 0.0
         for wp in _blocks(w, coords):
@@ -46,16 +103,34 @@ class Regularizer(Component):
 
     def add_smooth_grad(self, grad: np.ndarray, w: np.ndarray, alpha: float, coords) -> None:
         """Add the gradient of the L2 part, :math:`\\alpha l_2 w_P`, to ``grad``."""
+        if not alpha:
+            return
+        if self._separable():
+            if SMOOTH not in self.capabilities:
+                raise ValueError(f"penalty {self.name!r} has no gradient (define "
+                                 "gradient(w) or use a first-order solver)")
+            grad[coords] += alpha * _compiled(type(self)).gradient(
+                np.ascontiguousarray(w[coords], dtype=np.float64))
+            return
         l2 = self.coefficients()[1]
-        if alpha and l2:
+        if l2:
             grad[coords] += alpha * l2 * w[coords]
 
-    def prox(self, w: np.ndarray, step: np.ndarray, alpha: float, coords: np.ndarray) -> None:
+    def apply_prox(self, w: np.ndarray, step: np.ndarray, alpha: float,
+                   coords: np.ndarray) -> None:
         """In-place proximal step on ``w[coords]`` with per-coordinate ``step``.
 
         ``coords`` is an index array, or an ``(r, 2)`` array of ``[start, stop)`` blocks
         when its second dimension is 2 and it is 2-D (the dense mini-batch path).
         """
+        if self._separable():
+            if alpha:
+                fn = _compiled(type(self))
+                if coords.ndim == 2:
+                    fn.prox_ranges(w, step, coords, alpha)
+                else:
+                    fn.prox_coords(w, step, np.asarray(coords, dtype=np.int64), alpha)
+            return
         l1, l2 = self.coefficients()
         if not alpha or not (l1 or l2):
             return
@@ -63,6 +138,25 @@ class Regularizer(Component):
             prox_ranges(w, step, coords, alpha * l1, alpha * l2)
         else:
             prox_coords(w, step, coords, alpha * l1, alpha * l2)
+
+
+def _own_names(cls) -> set[str]:
+    """Names defined by ``cls`` or a base below :class:`Regularizer`."""
+    names: set[str] = set()
+    for klass in cls.__mro__:
+        if klass is Regularizer:
+            break
+        names |= set(vars(klass))
+    return names
+
+
+def _compiled(cls):
+    """The compiled loops of a separable penalty (built once per class)."""
+    fns = cls.__dict__.get("_compiled_loops")
+    if fns is None:
+        fns = compile_separable(cls.penalty, cls.prox, getattr(cls, "gradient", None))
+        cls._compiled_loops = fns
+    return fns
 
 
 def _blocks(w: np.ndarray, coords: np.ndarray):

@@ -1,8 +1,8 @@
 """Compiled optimizer update rules and the glue to call them from kernels.
 
-Every optimizer's update rule is written once, as a plain Python function over raw
-pointers, and compiled by :func:`compile_rule` into one ``@cfunc`` per dtype with the
-shared signature::
+Every optimizer's update is written once, per coordinate, as plain Python
+(:meth:`~skgd.solver.Optimizer.update`); :class:`Rules` turns it into one ``@cfunc``
+per dtype with the shared signature::
 
     rule(w, g, idx, nnz, dense, state, n, hp, lr, t, step) -> None
 
@@ -12,8 +12,9 @@ shared signature::
 size of every coordinate it touches, which the proximal step of the regularizer uses)
 share the parameter dtype. ``idx`` lists the ``nnz`` coordinates the gradient touches;
 when ``dense`` is 1 it is ignored and coordinate ``j`` is ``j``. ``hp`` holds the
-optimizer's hyperparameters as float64, ``lr`` the scheduled learning rate and ``t``
-the 1-based update count (for bias corrections).
+optimizer's hyperparameters as float64 and then the coefficient of an L2 proximal
+step fused into the update (0: none; then ``step`` is not written), ``lr`` the
+scheduled learning rate and ``t`` the 1-based update count (for bias corrections).
 
 Kernels receive the rule as a first-class function. Unlike passing an ``@njit``
 function, passing a ``@cfunc`` keeps the calling kernel in numba's on-disk cache, so
@@ -23,15 +24,17 @@ a fresh process (a joblib worker) does not recompile it.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-from numba import carray, cfunc, njit, types
+from numba import cfunc, njit, types
 
 from .._lowlevel import ptr
+from ._compile import generated_module, source_hash
+from ._rule_source import rule_source
 
-__all__ = ["RULE_SIGNATURES", "compile_rule", "views", "apply_dense",
+__all__ = ["RULE_SIGNATURES", "Rules", "apply_dense", "apply_sparse",
            "apply_dense_split"]
 
 
@@ -56,20 +59,35 @@ RULE_SIGNATURES = {np.dtype(np.float32): _signature(types.float32),
                    np.dtype(np.float64): _signature(types.float64)}
 
 
-class _Rules(Mapping):
-    """``{dtype: cfunc}`` of one update rule, compiled (or loaded from numba's cache)
-    when a dtype is first asked for: loading twenty rules when the optimizers were
-    imported took about 0.35 s of every ``import skgd.linear_model``. A lock keeps one
-    compiled object per dtype, which kernels recognise by identity."""
+class Rules(Mapping):
+    """``{dtype: cfunc}``: an optimizer's update rule for float32 and float64,
+    generated from its plain :meth:`~skgd.solver.Optimizer.update` and compiled (or
+    loaded from numba's cache) when a dtype is first asked for.
 
-    def __init__(self, pyfunc: Callable):
-        self._pyfunc = pyfunc
+    Compiling on first use keeps ``import skgd`` fast (loading twenty rules at import
+    took about 0.35 s). A lock keeps one compiled object per dtype, which kernels and
+    the solver recognise by identity. With numba's "numpy" error model a division by
+    zero gives inf/nan (which the solver's divergence check catches) instead of a zero
+    test before every division, a branch that keeps the rule's loops from vectorising.
+    """
+
+    def __init__(self, optimizer_class: type):
+        self._cls = optimizer_class
         self._compiled: dict = {}
         self._lock = threading.Lock()
 
     def __reduce__(self):
         # a lock does not pickle; the compiled functions are rebuilt where needed
-        return _Rules, (self._pyfunc,)
+        return Rules, (self._cls,)
+
+    def _module(self):
+        cls = self._cls
+        shape = cls.rule_shape()
+        inject = {"update": njit(inline="always")(cls.update)}
+        if shape.n_consts is not None:
+            inject["prepare"] = njit(inline="always")(cls.prepare)
+        key = source_hash(cls.update, cls.prepare)
+        return generated_module(f"rule_{cls.__name__}", rule_source(shape), inject, key)
 
     def __getitem__(self, dtype) -> Any:
         dt = np.dtype(dtype)
@@ -80,7 +98,7 @@ class _Rules(Mapping):
             if dt not in self._compiled:
                 sig = RULE_SIGNATURES[dt]  # a KeyError for other dtypes, as a dict gives
                 self._compiled[dt] = cfunc(sig, cache=True, error_model="numpy")(
-                    self._pyfunc)
+                    self._module().rule)
             return self._compiled[dt]
 
     def __iter__(self):
@@ -88,30 +106,6 @@ class _Rules(Mapping):
 
     def __len__(self):
         return len(RULE_SIGNATURES)
-
-
-def compile_rule(pyfunc: Callable) -> Mapping:
-    """An update rule for float32 and float64, as ``{dtype: cfunc}`` compiled on first
-    use.
-
-    With numba's "numpy" error model a division by zero gives inf/nan (which the solver's
-    divergence check catches) instead of a zero test before every division, a branch
-    that keeps the rule's loops from vectorising.
-    """
-    return _Rules(pyfunc)
-
-
-@njit(inline="always")
-def views(w, g, idx, nnz, state, n, n_slots, hp, n_hp, step):
-    """Array views of a rule's pointer arguments (used inside every rule)."""
-    return (
-        carray(w, (n,)),
-        carray(g, (nnz,)),
-        carray(idx, (nnz,)),
-        carray(state, (max(n_slots, 1) * n,)),
-        carray(hp, (max(n_hp, 1),)),
-        carray(step, (n,)),
-    )
 
 
 @njit(cache=True)

@@ -283,3 +283,6 @@ class Plateau(Schedule):
     def on_plateau(self, scale, ctx):
         new = scale * self.factor
         return new if ctx.lr0 * new >= self.min_lr else None
+
+
+SCHEDULES.alias("adaptive", "plateau")  # scikit-learn's MLP name

@@ -32,7 +32,7 @@ class Monitor:
         """Append this epoch's history record (evaluating the validation data)."""
         val_loss = val_score = None
         if self.validation is not None:
-            val_loss, val_score = self.validation.evaluate(self.state.w)
+            val_loss, val_score = self.validation.evaluate(self.state.params)
         rec = {"epoch": self.state.epoch, "train_loss": float(loss), "val_loss": val_loss,
                "val_score": val_score, "learning_rate": lr, "grad_norm": float(gnorm),
                "seconds": seconds, "events": events}
@@ -53,7 +53,7 @@ class Monitor:
             improved = score > st.best_score + tol
             if score > st.best_score:
                 st.best_score = score
-                self.best_w = st.w.copy()
+                self.best_w = st.params.copy()
                 self.best_buffers = {k: v.copy() for k, v in
                                      self.objective.get_buffers().items()}
         else:
@@ -75,4 +75,8 @@ class Monitor:
         """Restore the best weights when early stopping found them."""
         if cfg.early_stopping and self.best_w is not None:
             self.state.w[...] = self.best_w
+            if self.state.averager is not None and self.state.averager.count:
+                # the restored iterate is an average: it is the average from here on
+                self.state.averager.avg[...] = self.best_w
+                self.state.averager.last[...] = self.state.averager.count
             self.objective.set_buffers(self.best_buffers or {})

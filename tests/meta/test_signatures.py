@@ -44,21 +44,6 @@ KNOWN = {
     "skgd/recommender/_kernels.py::_group_grad",
     "skgd/recommender/_kernels.py::_predict_rows",
     "skgd/recommender/_objective.py::__init__",
-    "skgd/solver/_epoch.py::minibatch_epoch",
-    "skgd/solver/_loop.py::_run_epochs",
-    "skgd/solver/optimizers/adadelta.py::_adadelta",
-    "skgd/solver/optimizers/adagrad.py::_adagrad",
-    "skgd/solver/optimizers/adam.py::_adam",
-    "skgd/solver/optimizers/adam.py::_adam_coord",
-    "skgd/solver/optimizers/adam.py::_adam_l2_coord",
-    "skgd/solver/optimizers/amsgrad.py::_amsgrad",
-    "skgd/solver/optimizers/amsgrad.py::_amsgrad_coord",
-    "skgd/solver/optimizers/momentum.py::_momentum",
-    "skgd/solver/optimizers/nadam.py::_nadam",
-    "skgd/solver/optimizers/nadam.py::_nadam_coord",
-    "skgd/solver/optimizers/nesterov.py::_nesterov",
-    "skgd/solver/optimizers/rmsprop.py::_rmsprop",
-    "skgd/solver/optimizers/sgd.py::_sgd",
 }
 
 

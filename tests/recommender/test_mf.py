@@ -56,7 +56,7 @@ def test_kernel_matches_minibatch_path(solver, n_fields, monkeypatch):
     params = dict(n_components=4, solver=solver, batch_size=1, shuffle=False, max_iter=3,
                   learning_rate_init=0.01, alpha=0.05, random_state=0)
     a = MatrixFactorization(**params).fit(X, y)
-    monkeypatch.setattr(MFObjective, "has_sample_kernel", False)
+    monkeypatch.setattr(MFObjective, "sample_kernels", frozenset())
     b = MatrixFactorization(**params).fit(X, y)
     np.testing.assert_allclose(a.user_factors_, b.user_factors_, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(a.item_biases_, b.item_biases_, rtol=1e-9, atol=1e-12)

@@ -14,7 +14,8 @@ FIRST_ORDER = [n for n in OPTIMIZERS.names() if not OPTIMIZERS.get(n).full_batch
 FULL_BATCH = [n for n in OPTIMIZERS.names() if OPTIMIZERS.get(n).full_batch]
 # step sizes that suit each family on a unit-scale quadratic
 LR = {"sgd": 1.0, "momentum": 0.1, "nesterov": 0.1, "adagrad": 0.5, "adadelta": 0.3,
-      "rmsprop": 0.01, "adam": 0.05, "adamw": 0.05, "nadam": 0.05, "amsgrad": 0.05}
+      "rmsprop": 0.01, "adam": 0.05, "adamw": 0.05, "nadam": 0.05, "amsgrad": 0.05,
+      "lion": 0.01}
 
 
 def test_registry_has_the_contract_names():
@@ -158,14 +159,14 @@ def test_minibatch_fit_is_the_same_with_fused_l2(fused, separate):
 
 
 def test_rules_compile_once_per_dtype_on_first_use():
-    """The lazily compiled rules: one object per dtype (kernels recognise the plain SGD
-    rule by identity), also when threads ask at the same time."""
+    """The lazily compiled rules: one object per dtype (the solver recognises rules by
+    identity), also when threads ask at the same time."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from skgd.solver._rules import compile_rule
-    from skgd.solver.optimizers.sgd import _sgd
+    from skgd.solver import SGD
+    from skgd.solver._rules import Rules
 
-    rules = compile_rule(_sgd)
+    rules = Rules(SGD)
     with ThreadPoolExecutor(4) as pool:
         got = list(pool.map(lambda dt: rules[dt], [np.float64, np.float32] * 4))
     assert len({id(r) for r in got}) == 2

@@ -11,6 +11,10 @@ T = np.array([0.0, 1.0, 9.0, 10.0, 50.0, 99.0])
 E = T / 10  # fractional epochs
 
 
+#: skgd's own components (user components have no closed form here)
+BUILTIN = [n for n in SCHEDULES.names() if SCHEDULES.get(n).__module__.startswith("skgd.")]
+
+
 def _expected(name):
     lr0, total = 0.1, 100
     cos = 0.5 * (1 + np.cos(np.pi * np.clip(T / total, 0, 1)))
@@ -41,7 +45,7 @@ def _expected(name):
     raise AssertionError(f"no closed form written for schedule {name!r}")
 
 
-@pytest.mark.parametrize("name", SCHEDULES.names())
+@pytest.mark.parametrize("name", BUILTIN)
 def test_schedule_closed_form(name):
     sched = SCHEDULES.get(name)()
     np.testing.assert_allclose(sched.rates(T, CTX), _expected(name), rtol=1e-12)

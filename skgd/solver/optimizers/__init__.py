@@ -1,6 +1,6 @@
 """Optimizers: one registered class per file."""
 
-from ._base import OPTIMIZERS, Optimizer
+from ._base import DECAY, OPTIMIZERS, POSITIVE, Optimizer
 from .adadelta import Adadelta
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
@@ -13,6 +13,8 @@ from .sgd import SGD
 
 __all__ = [
     "OPTIMIZERS",
+    "DECAY",
+    "POSITIVE",
     "Optimizer",
     "SGD",
     "Momentum",

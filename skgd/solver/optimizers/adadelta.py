@@ -2,32 +2,7 @@
 
 import math
 
-from numba import njit
-
-from .._rules import compile_rule, views
-from ._base import OPTIMIZERS, Optimizer
-
-
-@njit(inline="always")
-def _adadelta_coord(W, S, ST, n, i, g, lr, rho, eps):
-    S[i] = rho * S[i] + (1 - rho) * g * g
-    scale = math.sqrt(S[n + i] + eps) / math.sqrt(S[i] + eps)
-    d = scale * g
-    S[n + i] = rho * S[n + i] + (1 - rho) * d * d
-    W[i] -= lr * d
-    ST[i] = lr * scale
-
-
-def _adadelta(w, g, idx, nnz, dense, state, n, hp, lr, t, step):
-    W, G, I, S, H, ST = views(w, g, idx, nnz, state, n, 2, hp, 2, step)
-    rho, eps = H[0], H[1]
-    # two loops rather than one with a per-coordinate branch: the dense one vectorises
-    if dense:
-        for i in range(nnz):
-            _adadelta_coord(W, S, ST, n, i, G[i], lr, rho, eps)
-    else:
-        for j in range(nnz):
-            _adadelta_coord(W, S, ST, n, I[j], G[j], lr, rho, eps)
+from ._base import DECAY, OPTIMIZERS, POSITIVE, Optimizer
 
 
 @OPTIMIZERS.register
@@ -56,10 +31,17 @@ class Adadelta(Optimizer):
     """
 
     name = "adadelta"
-    n_slots = 2
-    hp_names = ("rho", "epsilon")
-    rules = compile_rule(_adadelta)
+    slots = ("mean_square", "mean_update")
+    _parameter_constraints = {"rho": [DECAY], "epsilon": [POSITIVE]}
 
     def __init__(self, rho: float = 0.9, epsilon: float = 1e-6):
         self.rho = rho
         self.epsilon = epsilon
+
+    @staticmethod
+    def update(g, mean_square, mean_update, lr, t, rho, epsilon):
+        mean_square = rho * mean_square + (1 - rho) * g * g
+        scale = math.sqrt(mean_update + epsilon) / math.sqrt(mean_square + epsilon)
+        d = scale * g
+        mean_update = rho * mean_update + (1 - rho) * d * d
+        return lr * d, lr * scale, mean_square, mean_update

@@ -2,30 +2,7 @@
 
 import math
 
-from numba import njit
-
-from .._rules import compile_rule, views
-from ._base import OPTIMIZERS, Optimizer
-
-
-@njit(inline="always")
-def _adagrad_coord(W, S, ST, n, i, g, lr, eps):
-    S[i] += g * g
-    eta = lr / (math.sqrt(S[i]) + eps)
-    W[i] -= eta * g
-    ST[i] = eta
-
-
-def _adagrad(w, g, idx, nnz, dense, state, n, hp, lr, t, step):
-    W, G, I, S, H, ST = views(w, g, idx, nnz, state, n, 1, hp, 1, step)
-    eps = H[0]
-    # two loops rather than one with a per-coordinate branch: the dense one vectorises
-    if dense:
-        for i in range(nnz):
-            _adagrad_coord(W, S, ST, n, i, G[i], lr, eps)
-    else:
-        for j in range(nnz):
-            _adagrad_coord(W, S, ST, n, I[j], G[j], lr, eps)
+from ._base import OPTIMIZERS, POSITIVE, Optimizer
 
 
 @OPTIMIZERS.register
@@ -44,9 +21,14 @@ class Adagrad(Optimizer):
     """
 
     name = "adagrad"
-    n_slots = 1
-    hp_names = ("epsilon",)
-    rules = compile_rule(_adagrad)
+    slots = ("sum_of_squares",)
+    _parameter_constraints = {"epsilon": [POSITIVE]}
 
     def __init__(self, epsilon: float = 1e-10):
         self.epsilon = epsilon
+
+    @staticmethod
+    def update(g, sum_of_squares, lr, t, epsilon):
+        sum_of_squares += g * g
+        eta = lr / (math.sqrt(sum_of_squares) + epsilon)
+        return eta * g, eta, sum_of_squares

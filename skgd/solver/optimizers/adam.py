@@ -1,105 +1,37 @@
 """Adam and AdamW."""
 
-import numpy as np
+import math
+
 from numba import njit
 
-from .._rules import compile_rule, views
-from ._base import OPTIMIZERS, Optimizer
+from ._base import DECAY, OPTIMIZERS, POSITIVE, Optimizer
 
 
 @njit(inline="always")
-def _moments(M, V, i, g, b1, b2, a1, a2):
-    m = b1 * M[i] + a1 * g
-    v = b2 * V[i] + a2 * (g * g)
-    M[i] = m
-    V[i] = v
-    return m, v
-
-
-@njit(inline="always")
-def _adam_coord(W, M, V, i, g, lr, b1, b2, a1, a2, eps, r1, r2):
-    m, v = _moments(M, V, i, g, b1, b2, a1, a2)
-    eta = lr / (np.sqrt(v * r2) + eps)
-    W[i] -= eta * (m * r1)
-    return eta
-
-
-@njit(inline="always")
-def _adam_l2_coord(W, M, V, i, g, lr, b1, b2, a1, a2, eps, r1, r2, lr_l2):
-    # the update w - eta m^ followed by the L2 prox (divide by 1 + eta l2), with
-    # eta = lr / d: ((w - lr m^/d) / (1 + lr l2/d) = (w d - lr m^) / (d + lr l2), one
-    # division instead of two
-    m, v = _moments(M, V, i, g, b1, b2, a1, a2)
-    d = np.sqrt(v * r2) + eps
-    W[i] = (W[i] * d - lr * (m * r1)) / (d + lr_l2)
-
-
-def _adam(w, g, idx, nnz, dense, state, n, hp, lr, t, step):
-    """Adam's rule. ``hp = (beta_1, beta_2, epsilon, decoupled, l2)``: ``decoupled`` is 1
-    for AdamW; ``l2`` > 0 applies the L2 proximal step in the same pass (and then
-    ``step`` is not written, as no proximal step follows)."""
-    W, G, I, S, H, ST = views(w, g, idx, nnz, state, n, 2, hp, 5, step)
-    # the two moment slots as separate rows: their indices are provably non-negative,
-    # so the dense loops vectorise (with numba's "numpy" error model, see compile_rule)
-    S2 = S.reshape((2, n))
-    M, V = S2[0], S2[1]
-    # arithmetic in the parameter dtype: float32 loops vectorise twice as wide
-    T = type(W[0])
-    b1, b2, eps, lr_ = T(H[0]), T(H[1]), T(H[2]), T(lr)
-    a1, a2 = T(1.0) - b1, T(1.0) - b2
-    # bias corrections of the zero-initialised moments (Kingma & Ba, Algorithm 1), as
-    # reciprocals so that the loop multiplies instead of dividing
-    r1, r2 = T(1.0 / (1.0 - H[0] ** t)), T(1.0 / (1.0 - H[1] ** t))
-    decoupled = H[3] != 0.0
-    l2 = H[4]
-    if l2 != 0.0 and decoupled:
-        # AdamW's decay w / (1 + lr l2) fused in (no step written: no prox follows)
-        c = T(1.0 / (1.0 + lr * l2))
-        if dense:
-            for i in range(nnz):
-                _adam_coord(W, M, V, i, G[i], lr_, b1, b2, a1, a2, eps, r1, r2)
-                W[i] *= c
-        else:
-            for j in range(nnz):
-                _adam_coord(W, M, V, I[j], G[j], lr_, b1, b2, a1, a2, eps, r1, r2)
-                W[I[j]] *= c
-    elif l2 != 0.0:
-        lr_l2 = T(lr * l2)
-        if dense:
-            for i in range(nnz):
-                _adam_l2_coord(W, M, V, i, G[i], lr_, b1, b2, a1, a2, eps, r1, r2, lr_l2)
-        else:
-            for j in range(nnz):
-                _adam_l2_coord(W, M, V, I[j], G[j], lr_, b1, b2, a1, a2, eps, r1, r2, lr_l2)
-    elif dense:
-        if decoupled:
-            for i in range(nnz):
-                _adam_coord(W, M, V, i, G[i], lr_, b1, b2, a1, a2, eps, r1, r2)
-                ST[i] = lr_
-        else:
-            for i in range(nnz):
-                ST[i] = _adam_coord(W, M, V, i, G[i], lr_, b1, b2, a1, a2, eps, r1, r2)
-    else:
-        for j in range(nnz):
-            i = I[j]
-            eta = _adam_coord(W, M, V, i, G[j], lr_, b1, b2, a1, a2, eps, r1, r2)
-            ST[i] = lr_ if decoupled else eta
+def adam_step(g, m, v, lr, b1, b2, eps, r1, r2):
+    """Adam's moments and step of one coordinate: ``(delta, eta, m, v)``."""
+    one = type(b1)(1.0)  # 1 in the arithmetic's dtype (float32 stays float32)
+    m = b1 * m + (one - b1) * g
+    v = b2 * v + (one - b2) * (g * g)
+    eta = lr / (math.sqrt(v * r2) + eps)
+    return eta * (m * r1), eta, m, v
 
 
 class _AdamBase(Optimizer):
-    n_slots = 2
-    hp_names = ("beta_1", "beta_2", "epsilon")
-    rules = compile_rule(_adam)
-
-    def fused_l2_hyperparameters(self, l2: float) -> np.ndarray:
-        hp = self.hyperparameters()
-        hp[4] = l2
-        return hp
+    slots = ("m", "v")
+    _parameter_constraints = {"beta_1": [DECAY], "beta_2": [DECAY], "epsilon": [POSITIVE]}
+    param_dtype_arithmetic = True
 
     def __init__(self, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-8):
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = epsilon
+
+    @staticmethod
+    def prepare(lr, t, beta_1, beta_2, epsilon):
+        # bias corrections of the zero-initialised moments (Kingma & Ba, Algorithm 1), as
+        # reciprocals so that the loop multiplies instead of dividing
+        return lr, beta_1, beta_2, epsilon, 1.0 / (1.0 - beta_1**t), 1.0 / (1.0 - beta_2**t)
 
 
 @OPTIMIZERS.register
@@ -112,10 +44,7 @@ class Adam(_AdamBase):
         w \leftarrow w - \eta_t \frac{m/(1-\beta_1^t)}{\sqrt{v/(1-\beta_2^t)}+\epsilon}
 
     A penalty's proximal step uses the per-coordinate step
-    :math:`\eta_t/(\sqrt{\hat v}+\epsilon)`, so L1 gives exact zeros. The L2 step
-    :math:`w \leftarrow w/(1+\eta l_2)` is fused into the update on the mini-batch path:
-    with :math:`d=\sqrt{\hat v}+\epsilon`,
-    :math:`w \leftarrow (w d - \eta_t \hat m)/(d + \eta_t l_2)`.
+    :math:`\eta_t/(\sqrt{\hat v}+\epsilon)`, so L1 gives exact zeros.
 
     Parameters
     ----------
@@ -131,8 +60,9 @@ class Adam(_AdamBase):
 
     name = "adam"
 
-    def hyperparameters(self) -> np.ndarray:
-        return np.array([self.beta_1, self.beta_2, self.epsilon, 0.0, 0.0])
+    @staticmethod
+    def update(g, m, v, lr, b1, b2, eps, r1, r2):
+        return adam_step(g, m, v, lr, b1, b2, eps, r1, r2)
 
 
 @OPTIMIZERS.register
@@ -159,5 +89,8 @@ class AdamW(_AdamBase):
 
     name = "adamw"
 
-    def hyperparameters(self) -> np.ndarray:
-        return np.array([self.beta_1, self.beta_2, self.epsilon, 1.0, 0.0])
+    @staticmethod
+    def update(g, m, v, lr, b1, b2, eps, r1, r2):
+        delta, eta, m, v = adam_step(g, m, v, lr, b1, b2, eps, r1, r2)
+        # decoupled: the penalty's proximal step uses the scheduled rate, not eta
+        return delta, lr, m, v

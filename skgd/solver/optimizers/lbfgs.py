@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from numbers import Integral
 
 import numpy as np
 from scipy.optimize import minimize as scipy_minimize
 
-from ._base import OPTIMIZERS, Optimizer
+from ...utils._compat import Interval
+from ._base import FULL_BATCH, OPTIMIZERS, Optimizer
 
 
 @OPTIMIZERS.register
@@ -31,15 +33,13 @@ class LBFGS(Optimizer):
     """
 
     name = "lbfgs"
-    full_batch = True
+    capabilities = frozenset({FULL_BATCH})
+    _parameter_constraints = {"history_size": [Interval(Integral, 1, None, closed="left")],
+                              "max_linesearch": [Interval(Integral, 1, None, closed="left")]}
 
     def __init__(self, history_size: int = 10, max_linesearch: int = 50):
         self.history_size = history_size
         self.max_linesearch = max_linesearch
-
-    def validate(self) -> None:
-        if int(self.history_size) < 1 or int(self.max_linesearch) < 1:
-            raise ValueError("LBFGS.history_size and max_linesearch must be >= 1")
 
     def run(self, fun_grad: Callable, hessp: Callable | None, w0: np.ndarray,
             max_iter: int, tol: float, callback: Callable) -> tuple[np.ndarray, int, bool]:

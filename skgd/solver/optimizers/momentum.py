@@ -1,28 +1,7 @@
 """Heavy-ball momentum."""
 
-from numba import njit
 
-from .._rules import compile_rule, views
-from ._base import OPTIMIZERS, Optimizer
-
-
-@njit(inline="always")
-def _momentum_coord(W, S, ST, n, i, g, lr, mu):
-    S[i] = mu * S[i] + g
-    W[i] -= lr * S[i]
-    ST[i] = lr / (1.0 - mu)
-
-
-def _momentum(w, g, idx, nnz, dense, state, n, hp, lr, t, step):
-    W, G, I, S, H, ST = views(w, g, idx, nnz, state, n, 1, hp, 1, step)
-    mu = H[0]
-    # two loops rather than one with a per-coordinate branch: the dense one vectorises
-    if dense:
-        for i in range(nnz):
-            _momentum_coord(W, S, ST, n, i, G[i], lr, mu)
-    else:
-        for j in range(nnz):
-            _momentum_coord(W, S, ST, n, I[j], G[j], lr, mu)
+from ._base import DECAY, OPTIMIZERS, Optimizer
 
 
 @OPTIMIZERS.register
@@ -43,9 +22,13 @@ class Momentum(Optimizer):
     """
 
     name = "momentum"
-    n_slots = 1
-    hp_names = ("momentum",)
-    rules = compile_rule(_momentum)
+    slots = ("velocity",)
+    _parameter_constraints = {"momentum": [DECAY]}
 
     def __init__(self, momentum: float = 0.9):
         self.momentum = momentum
+
+    @staticmethod
+    def update(g, velocity, lr, t, momentum):
+        velocity = momentum * velocity + g
+        return lr * velocity, lr / (1.0 - momentum), velocity

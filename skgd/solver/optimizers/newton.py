@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from numbers import Integral
 
 import numpy as np
 
-from ._base import OPTIMIZERS, Optimizer
+from ...utils._compat import Interval
+from ._base import FULL_BATCH, OPTIMIZERS, SECOND_ORDER, Optimizer
 
 
 def _conjugate_gradient(hessp: Callable, g: np.ndarray, max_iter: int) -> np.ndarray:
@@ -54,14 +56,11 @@ class Newton(Optimizer):
     """
 
     name = "newton"
-    full_batch = True
+    capabilities = frozenset({FULL_BATCH, SECOND_ORDER})
+    _parameter_constraints = {"max_cg_iter": [Interval(Integral, 1, None, closed="left")]}
 
     def __init__(self, max_cg_iter: int = 200):
         self.max_cg_iter = max_cg_iter
-
-    def validate(self) -> None:
-        if int(self.max_cg_iter) < 1:
-            raise ValueError("Newton.max_cg_iter must be >= 1")
 
     def run(self, fun_grad: Callable, hessp: Callable | None, w0: np.ndarray,
             max_iter: int, tol: float, callback: Callable) -> tuple[np.ndarray, int, bool]:
