@@ -9,6 +9,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from ._config import OptimizeResult, SolverConfig, SolverState
+from ._stopping import Monitor
 
 
 def run_full_batch(objective, cfg: SolverConfig, state: SolverState, validation, callbacks):
@@ -30,7 +31,7 @@ def run_full_batch(objective, cfg: SolverConfig, state: SolverState, validation,
         g = np.array(g, dtype=np.float64)
         cfg.penalty.add_smooth_grad(g, w64, cfg.alpha, coords)
         f = float(f) + cfg.penalty.value(w64, cfg.alpha, coords)
-        last["x"], last["f"] = w64.copy(), f
+        last["x"], last["f"], last["g"] = w64.copy(), f, g
         return f, g
 
     def hessp(w64, v):
@@ -40,23 +41,23 @@ def run_full_batch(objective, cfg: SolverConfig, state: SolverState, validation,
             hv[coords] += l2 * v[coords]
         return hv
 
+    monitor = Monitor(cfg, state, objective, validation)
     tic = [time.perf_counter()]
+    stopped = [False]
 
-    def callback(w64, *args):
+    def callback(w64) -> bool:
+        """The shared epoch record after each accepted iterate; True stops the run."""
         # the accepted iterate is normally the last point evaluated: no extra pass
         same = "x" in last and np.array_equal(last["x"], w64)
-        f = last["f"] if same else fun_grad(w64)[0]
+        f, g = (last["f"], last["g"]) if same else fun_grad(w64)
+        state.w = np.ascontiguousarray(w64, dtype=dtype)
         state.epoch += 1
-        rec = {"epoch": state.epoch, "train_loss": f, "val_loss": None, "val_score": None,
-               "learning_rate": None, "grad_norm": None,
-               "seconds": time.perf_counter() - tic[0], "events": []}
-        if validation is not None:
-            rec["val_loss"], rec["val_score"] = validation.evaluate(w64.astype(dtype))
-        state.history.append(rec)
+        rec = monitor.record(f, None, float(np.linalg.norm(g)),
+                             time.perf_counter() - tic[0], [])
         state.best_loss = min(state.best_loss, f)
+        stopped[0] = any([bool(cb(rec, state.params)) for cb in callbacks])
         tic[0] = time.perf_counter()
-        for cb in callbacks:
-            cb(rec, w64)
+        return stopped[0]
 
     tol = 1e-4 if cfg.tol is None else cfg.tol
     w, nit, converged = cfg.optimizer.run(fun_grad, hessp, state.w.astype(np.float64),
@@ -68,7 +69,7 @@ def run_full_batch(objective, cfg: SolverConfig, state: SolverState, validation,
         )
     state.w = np.ascontiguousarray(w, dtype=dtype)
     state.t += nit
-    if not converged and cfg.warn_on_max_iter and nit >= cfg.max_iter:
+    if not converged and not stopped[0] and cfg.warn_on_max_iter and nit >= cfg.max_iter:
         warnings.warn(
             f"{cfg.optimizer.name} failed to converge after {nit} iterations. Increase "
             "max_iter or scale the data.", ConvergenceWarning, stacklevel=4,

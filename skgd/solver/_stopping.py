@@ -27,9 +27,11 @@ class Monitor:
         self.best_buffers: dict | None = None
         self.converged = False
 
-    def record(self, loss: float, lr: float, gnorm: float, seconds: float,
+    def record(self, loss: float, lr: float | None, gnorm: float, seconds: float,
                events: list[str]) -> dict[str, Any]:
-        """Append this epoch's history record (evaluating the validation data)."""
+        """Append this epoch's history record (evaluating the validation data): the one
+        record of every path (``lr`` is None for the full-batch L-BFGS/Newton
+        iterations)."""
         val_loss = val_score = None
         if self.validation is not None:
             val_loss, val_score = self.validation.evaluate(self.state.params)
@@ -39,8 +41,8 @@ class Monitor:
         self.state.history.append(rec)
         if self.cfg.verbose:
             extra = "" if val_score is None else f", validation score {val_score:.6f}"
-            print(f"-- Epoch {rec['epoch']}: loss {loss:.6f}{extra}, lr {lr:.3g}, "
-                  f"{seconds:.3f}s")
+            rate = "" if lr is None else f", lr {lr:.3g}"
+            print(f"-- Epoch {rec['epoch']}: loss {loss:.6f}{extra}{rate}, {seconds:.3f}s")
         return rec
 
     def update(self, rec: dict[str, Any], sctx) -> bool:

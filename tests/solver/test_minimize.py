@@ -124,3 +124,26 @@ def test_gradient_clipping_bounds_the_step():
                        max_iter=1, tol=None, max_grad_norm=0.01)
     res = minimize(prob, cfg)
     assert np.linalg.norm(res.w - w0) == pytest.approx(0.01)
+
+
+@pytest.mark.parametrize("name", ["lbfgs", "newton"])
+def test_full_batch_iterations_share_the_epoch_record_and_stop_signal(name):
+    from skgd.solver import OPTIMIZERS
+
+    prob = quadratic(cond=100)
+    seen = []
+    cfg = SolverConfig(optimizer=OPTIMIZERS.get(name)(), max_iter=100, tol=1e-12)
+    full = minimize(prob, cfg)
+    assert full.n_iter > 3
+    assert [r["epoch"] for r in full.history] == list(range(1, full.n_iter + 1))
+    assert all(r["grad_norm"] >= 0 and r["learning_rate"] is None for r in full.history)
+
+    def stop_at_three(record, w):
+        seen.append((record["epoch"], w.copy()))
+        return record["epoch"] == 3
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)  # a requested stop: no warning
+        res = minimize(prob, cfg, callbacks=[stop_at_three])
+    assert [e for e, _ in seen] == [1, 2, 3] and res.n_iter == 3 and not res.converged
+    np.testing.assert_array_equal(res.w, seen[-1][1])

@@ -35,6 +35,13 @@ class Optimizer(Component):
     ``@OPTIMIZERS.register`` makes its ``name`` valid for ``solver=`` on every
     estimator and every path (per-sample, mini-batch, full batch).
 
+    A full-batch method (capability ``FULL_BATCH``, as L-BFGS and Newton) instead
+    implements ``run(fun_grad, hessp, w0, max_iter, tol, callback) -> (w, n_iter,
+    converged)``: ``fun_grad(w) -> (f, g)`` is the penalised objective, ``hessp(w, v)``
+    its Hessian product (capability ``SECOND_ORDER``), and ``callback(w)`` is called
+    after every accepted iterate -- it records the epoch like any other path and a
+    truthy return means stop.
+
     Examples
     --------
     A sign-of-gradient method with one state slot:

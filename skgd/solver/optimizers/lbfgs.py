@@ -43,9 +43,16 @@ class LBFGS(Optimizer):
 
     def run(self, fun_grad: Callable, hessp: Callable | None, w0: np.ndarray,
             max_iter: int, tol: float, callback: Callable) -> tuple[np.ndarray, int, bool]:
-        """Minimise ``fun_grad`` from ``w0``; returns (w, iterations, converged)."""
+        """Minimise ``fun_grad`` from ``w0``; returns (w, iterations, converged).
+        ``callback(w)`` runs after each iteration; a truthy return stops the run."""
+
+        def stop_when_asked(w):
+            if callback(w):
+                raise StopIteration  # scipy ends the run and returns this iterate
+
         res = scipy_minimize(
-            fun_grad, w0.astype(np.float64), method="L-BFGS-B", jac=True, callback=callback,
+            fun_grad, w0.astype(np.float64), method="L-BFGS-B", jac=True,
+            callback=stop_when_asked,
             options={"maxiter": max_iter, "maxls": self.max_linesearch, "gtol": tol,
                      "ftol": 64 * np.finfo(float).eps, "maxcor": self.history_size},
         )

@@ -87,5 +87,6 @@ class Newton(Optimizer):
                 callback(w)
                 return w, it, True
             w, f, g = w_new, f_new, g_new
-            callback(w)
+            if callback(w):
+                return w, it, False
         return w, max_iter, bool(np.max(np.abs(g)) <= tol)
