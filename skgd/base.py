@@ -9,6 +9,7 @@ state for ``warm_start``/``partial_fit`` and the fitted attributes of section 1.
 
 from __future__ import annotations
 
+import functools
 from numbers import Integral, Real
 
 import numpy as np
@@ -29,7 +30,29 @@ from .solver import (
 from .solver._loop import init_state
 from .utils._compat import Interval, StrOptions
 
-__all__ = ["GDMixin", "SOLVER_PARAMETER_CONSTRAINTS"]
+__all__ = ["GDMixin", "SOLVER_PARAMETER_CONSTRAINTS", "transactional"]
+
+
+def transactional(fit):
+    """Decorate an estimator's ``_fit`` so that a call that raises leaves the estimator
+    exactly as it was: its attributes, and the solver state that ``partial_fit`` and
+    ``warm_start`` continue from (which the solver advances in place)."""
+
+    @functools.wraps(fit)
+    def guarded(self, *args, **kwargs):
+        saved = dict(self.__dict__)
+        state = saved.get("_solver_state")
+        backup = None if state is None else state.rollback_copy()
+        try:
+            return fit(self, *args, **kwargs)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(saved)
+            if backup is not None:
+                self._solver_state = backup
+            raise
+
+    return guarded
 
 SOLVER_PARAMETER_CONSTRAINTS: dict = {
     "solver": [OPTIMIZERS.options(), Optimizer],

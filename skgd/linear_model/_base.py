@@ -7,7 +7,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..base import SOLVER_PARAMETER_CONSTRAINTS, GDMixin
+from ..base import SOLVER_PARAMETER_CONSTRAINTS, GDMixin, transactional
 from ..losses import LOSSES, Loss
 from ..solver import Validation
 from ..utils._compat import _check_sample_weight
@@ -57,6 +57,7 @@ class BaseLinearGD(GDMixin, BaseEstimator):
     def _objective(self, X, y_enc, sw, K):
         return LinearObjective(X, y_enc, sw, self._loss(), K, self.fit_intercept)
 
+    @transactional
     def _fit(self, X, y, sample_weight, X_val, y_val, *, partial: bool, classes=None):
         first = not (partial or self.warm_start) or not hasattr(self, "_solver_state")
         X, y, sw = self._check_Xy(X, y, sample_weight, reset=first)

@@ -8,7 +8,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..base import SOLVER_PARAMETER_CONSTRAINTS, GDMixin
+from ..base import SOLVER_PARAMETER_CONSTRAINTS, GDMixin, transactional
 from ..solver import Validation
 from ..utils._compat import Interval, StrOptions, _check_sample_weight
 from ..utils._validation import canonical_csr, checked_sparse
@@ -100,6 +100,7 @@ class BaseMLP(GDMixin, BaseEstimator):
             batch_norm=self.batch_norm, init=self.init, activation_name=self.activation,
             buffers=buffers)
 
+    @transactional
     def _fit(self, X, y, sample_weight, X_val, y_val, *, partial: bool, classes=None):
         if getattr(self._solver_config().optimizer, "name", "") == "newton":
             raise ValueError("solver='newton' needs Hessian-vector products, which the MLP "

@@ -10,7 +10,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from ..base import SOLVER_PARAMETER_CONSTRAINTS, GDMixin
+from ..base import SOLVER_PARAMETER_CONSTRAINTS, GDMixin, transactional
 from ..solver import Validation
 from ..utils._compat import Interval, StrOptions
 from ._ids import FieldEncoder
@@ -276,6 +276,7 @@ class MatrixFactorization(TablesMixin, RecommendMixin, RegressorMixin, GDMixin,
             self._validate_params()
         return self._fit(X, y, sample_weight, None, None, partial=True)
 
+    @transactional
     def _fit(self, X, y, sample_weight, X_val, y_val, *, partial: bool):
         first = not (partial or self.warm_start) or not hasattr(self, "_solver_state")
         X, y, sw = self._check_Xy(X, y, sample_weight, reset=first)

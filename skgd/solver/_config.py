@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -87,6 +88,18 @@ class SolverState:
     shuffle_seed: int | None = None
     #: the iterate average when ``average`` is on (:class:`~skgd.solver._average.Averager`)
     averager: Any = None
+
+    def rollback_copy(self) -> SolverState:
+        """A copy to restore when a call fails: the arrays, the generator and the
+        averager copied; the history shared up to its current length (records are
+        only appended)."""
+        c = copy.copy(self)
+        c.w, c.opt_state = self.w.copy(), self.opt_state.copy()
+        c.lazy_ratio = None if self.lazy_ratio is None else self.lazy_ratio.copy()
+        c.averager = None if self.averager is None else self.averager.copy()
+        c.rng = copy.deepcopy(self.rng)
+        c.history = list(self.history)
+        return c
 
     @property
     def params(self) -> np.ndarray:

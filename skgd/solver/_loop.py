@@ -26,6 +26,10 @@ __all__ = ["minimize", "init_state", "resolve_batch_size"]
 
 Callback = Callable[[dict[str, Any], np.ndarray], Any]
 
+#: ``divergence="backoff"`` warns once the rate is below this fraction of
+#: ``learning_rate_init`` (ten halvings): a model trained at such a step is rarely good
+BACKOFF_FLOOR = 2.0 ** -10
+
 
 def resolve_batch_size(batch_size: int | str, n_samples: int) -> int:
     """``"full"`` -> all rows, ``"auto"`` -> ``min(200, n)``, ints clipped to ``n``."""
@@ -43,10 +47,15 @@ def init_state(objective: Objective, config: SolverConfig, random_state=None,
     w = objective.init_params(rng) if w0 is None else np.array(w0, dtype=objective.dtype)
     w = np.ascontiguousarray(w, dtype=objective.dtype)
     opt_state = config.optimizer.init_state(w.size, w.dtype)
+    return SolverState(w=w, opt_state=opt_state, rng=rng, ref_loss=_reference_loss(objective, w))
+
+
+def _reference_loss(objective: Objective, w: np.ndarray) -> float | None:
+    """The loss of ``w`` on up to 1,000 rows: the scale an exploding loss is judged by."""
     rows = np.arange(min(objective.n_samples, 1000))
     with np.errstate(all="ignore"):
         ref = float(objective.value(w, rows)) if rows.size else None
-    return SolverState(w=w, opt_state=opt_state, rng=rng, ref_loss=ref)
+    return ref if ref is None or np.isfinite(ref) else None
 
 
 def minimize(
@@ -95,6 +104,14 @@ def minimize(
     _check_capabilities(objective, config)
     if state is None:
         state = init_state(objective, config, random_state)
+    else:
+        # a continued fit (partial_fit, warm start) sees new rows: the reference is the
+        # larger of the old one and the loss of the current weights on them, so that
+        # a first batch fitted to a tiny loss (one class) does not make the next,
+        # ordinary batch look like an explosion
+        ref = _reference_loss(objective, state.w)
+        if ref is not None:
+            state.ref_loss = ref if state.ref_loss is None else max(state.ref_loss, ref)
     if config.early_stopping and validation is None:
         raise ValueError("early_stopping needs validation data")
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
@@ -150,6 +167,10 @@ def _epoch(objective: Objective, cfg: SolverConfig, state: SolverState,
     lrs = cfg.schedule.rates(np.add(plan.counts, state.t, out=plan.t_buf), plan.sctx)
     if state.lr_scale != 1.0:
         lrs = lrs * state.lr_scale
+    # a full batch's loss is measured at the iterate before its step: its record is
+    # F + alpha R of that one iterate (the penalty after the step would mix two)
+    full = plan.steps == 1 and plan.kernel is None
+    penalty = cfg.penalty.value(state.w, cfg.alpha, plan.batch.ranges) if full else None
     if plan.kernel is not None:
         b = plan.batch
         ctx = SampleContext(plan.kernel, b.rule, b.hp, lrs, state.t, *_enet(cfg),
@@ -158,7 +179,8 @@ def _epoch(objective: Objective, cfg: SolverConfig, state: SolverState,
         loss, gnorm = objective.sample_epoch(state.w, state.opt_state, order, ctx)
     else:
         loss, gnorm = minibatch_epoch(objective, state, order, lrs, plan.batch)
-    loss += cfg.penalty.value(state.w, cfg.alpha, plan.batch.ranges)
+    loss += (cfg.penalty.value(state.w, cfg.alpha, plan.batch.ranges) if penalty is None
+             else penalty)
     state.t += plan.steps
     return loss, gnorm, float(lrs[-1])
 
@@ -166,13 +188,16 @@ def _epoch(objective: Objective, cfg: SolverConfig, state: SolverState,
 def _run_epochs(objective, cfg: SolverConfig, state: SolverState, validation, callbacks):
     plan = _plan(objective, cfg, state)
     monitor = Monitor(cfg, state, objective, validation)
+    fresh = state.epoch == 0
     converged, n_run = False, 0
     backoff = cfg.divergence == "backoff"
     good = _snapshot(state, objective) if backoff else None
     good_loss = np.inf
+    best = _BestIterate.maybe(objective, cfg, plan)
     for _ in range(cfg.max_iter):
         tic = time.perf_counter()
         start = _snapshot(state, objective) if backoff else None
+        before = None if best is None else state.w.copy()
         loss, gnorm, lr = _epoch(objective, cfg, state, plan)
         n_run += 1
         if _exploded(loss, state):
@@ -183,6 +208,8 @@ def _run_epochs(objective, cfg: SolverConfig, state: SolverState, validation, ca
             # the loss of an epoch is measured along it: its starting point is the last
             # state known to be good
             good, good_loss = start, loss
+        if best is not None:
+            best.offer(loss, before)
         state.epoch += 1
         record = monitor.record(loss, lr, gnorm, time.perf_counter() - tic, [])
         stop = monitor.update(record, plan.sctx)
@@ -191,6 +218,9 @@ def _run_epochs(objective, cfg: SolverConfig, state: SolverState, validation, ca
             converged = monitor.converged
             break
     monitor.finish(cfg)
+    if best is not None:
+        best.restore_if_better(objective, cfg, state, plan.batch.ranges)
+    _warn_if_useless(cfg, state, fresh)
     if not converged and cfg.tol is not None and cfg.warn_on_max_iter and n_run >= cfg.max_iter:
         warnings.warn(
             f"Stochastic optimizer: maximum iterations ({cfg.max_iter}) reached and the "
@@ -198,6 +228,55 @@ def _run_epochs(objective, cfg: SolverConfig, state: SolverState, validation, ca
             ConvergenceWarning, stacklevel=3,
         )
     return OptimizeResult(w=state.params, state=state, n_iter=n_run, converged=converged)
+
+
+class _BestIterate:
+    """The best iterate of a full-batch run. Its epochs measure the objective at the
+    iterate before their step, so the last step's result is unmeasured: at the end it
+    is evaluated once and replaced by the best iterate seen when that is better."""
+
+    def __init__(self) -> None:
+        self.loss, self.w = np.inf, None
+
+    @classmethod
+    def maybe(cls, objective, cfg: SolverConfig, plan: _Plan) -> _BestIterate | None:
+        full = plan.steps == 1 and plan.kernel is None
+        plain = not cfg.average and not cfg.early_stopping and not objective.get_buffers()
+        return cls() if full and plain else None
+
+    def offer(self, loss: float, w: np.ndarray) -> None:
+        if loss < self.loss:
+            self.loss, self.w = loss, w
+
+    def restore_if_better(self, objective, cfg: SolverConfig, state: SolverState,
+                          ranges: np.ndarray) -> None:
+        if self.w is None:
+            return
+        last = float(objective.value(state.w)) + cfg.penalty.value(state.w, cfg.alpha, ranges)
+        if not last <= self.loss:  # also when the last step made it non-finite
+            state.w[...] = self.w
+
+
+def _warn_if_useless(cfg: SolverConfig, state: SolverState, fresh: bool) -> None:
+    """Warn when a run that did not raise still ended badly: ``backoff`` took the rate
+    below :data:`BACKOFF_FLOOR`, or a fit from scratch ended with a training loss above
+    that of its initial parameters (a step too large for the loss to explode, as the
+    log-loss, which grows only linearly)."""
+    if cfg.divergence == "backoff" and state.lr_scale < BACKOFF_FLOOR:
+        warnings.warn(
+            f"divergence='backoff' halved the learning rate to {state.lr_scale:.3g} times "
+            f"learning_rate_init={cfg.learning_rate_init:g} (below the floor of "
+            f"{BACKOFF_FLOOR:g}): the model is likely poor. Use a smaller "
+            "learning_rate_init or scale the features.", ConvergenceWarning, stacklevel=4)
+        return
+    losses = [h["train_loss"] for h in state.history if np.isfinite(h["train_loss"])]
+    ref = state.ref_loss
+    if fresh and losses and ref is not None and np.isfinite(ref) and losses[-1] > ref:
+        warnings.warn(
+            f"Training ended with a loss of {losses[-1]:.6g}, above the {ref:.6g} of the "
+            "initial parameters: the step is too large for this data. Use a smaller "
+            "learning_rate_init, scale the features, or set max_grad_norm.",
+            ConvergenceWarning, stacklevel=4)
 
 
 def _check_capabilities(objective: Objective, cfg: SolverConfig) -> None:
@@ -238,6 +317,7 @@ def _enet(cfg: SolverConfig) -> tuple[float, float]:
 
 def _snapshot(state: SolverState, objective: Objective) -> dict:
     return {"w": state.w.copy(), "opt": state.opt_state.copy(), "t": state.t,
+            "monitor": (state.best_loss, state.no_improvement),
             "averager": None if state.averager is None else state.averager.copy(),
             "buffers": {k: v.copy() for k, v in objective.get_buffers().items()}}
 
@@ -257,6 +337,8 @@ def _diverged(cfg, state, objective, good, loss) -> bool:
     state.w[...] = good["w"]
     state.opt_state[...] = good["opt"]
     state.t = good["t"]
+    # a rolled-back epoch is retried, not counted again by the stopping monitor
+    state.best_loss, state.no_improvement = good["monitor"]
     state.averager = None if good["averager"] is None else good["averager"].copy()
     objective.set_buffers(good["buffers"])
     state.lr_scale *= 0.5

@@ -54,8 +54,11 @@ def run_full_batch(objective, cfg: SolverConfig, state: SolverState, validation,
         state.epoch += 1
         rec = monitor.record(f, None, float(np.linalg.norm(g)),
                              time.perf_counter() - tic[0], [])
+        # the optimizer's own test (gradient norm) decides convergence; the monitor
+        # only stops on the validation score
+        plateau = monitor.update(rec, None) if cfg.early_stopping else False
         state.best_loss = min(state.best_loss, f)
-        stopped[0] = any([bool(cb(rec, state.params)) for cb in callbacks])
+        stopped[0] = any([bool(cb(rec, state.params)) for cb in callbacks]) or plateau
         tic[0] = time.perf_counter()
         return stopped[0]
 
@@ -69,9 +72,19 @@ def run_full_batch(objective, cfg: SolverConfig, state: SolverState, validation,
         )
     state.w = np.ascontiguousarray(w, dtype=dtype)
     state.t += nit
-    if not converged and not stopped[0] and cfg.warn_on_max_iter and nit >= cfg.max_iter:
-        warnings.warn(
-            f"{cfg.optimizer.name} failed to converge after {nit} iterations. Increase "
-            "max_iter or scale the data.", ConvergenceWarning, stacklevel=4,
-        )
+    monitor.finish(cfg)
+    converged = converged or monitor.converged
+    if not converged and not stopped[0]:
+        if nit < cfg.max_iter:
+            # a line search that found no decrease: the iterate is not an optimum
+            warnings.warn(
+                f"{cfg.optimizer.name} stopped after {nit} iterations without meeting "
+                f"its tolerance tol={tol:g}: the objective stopped decreasing (a failed "
+                "line search, features on very different scales, or a tolerance below "
+                "what float64 resolves for this problem). Scale the features (e.g. "
+                "with StandardScaler) or loosen tol.", ConvergenceWarning, stacklevel=4)
+        elif cfg.warn_on_max_iter:
+            warnings.warn(
+                f"{cfg.optimizer.name} failed to converge after {nit} iterations. "
+                "Increase max_iter or scale the data.", ConvergenceWarning, stacklevel=4)
     return OptimizeResult(w=state.w, state=state, n_iter=nit, converged=converged)

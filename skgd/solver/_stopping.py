@@ -14,8 +14,10 @@ class Monitor:
     ``early_stopping``, the validation score rises above ``best + tol``). After
     ``n_iter_no_change`` epochs in a row without improvement the schedule is asked
     (``on_plateau``: the ``plateau`` schedule lowers the rate and training goes on);
-    otherwise training stops. ``tol=None`` never stops early. With ``early_stopping``
-    the weights of the best validation score are restored at the end.
+    otherwise training stops. Without ``early_stopping``, ``tol=None`` never stops
+    early; with it, ``tol=None`` counts any rise of the score as an improvement. With
+    ``early_stopping`` the weights of the best validation score are restored at the
+    end.
     """
 
     def __init__(self, cfg, state, objective, validation) -> None:
@@ -48,7 +50,8 @@ class Monitor:
     def update(self, rec: dict[str, Any], sctx) -> bool:
         """Update the best values; True when training should stop."""
         st, cfg = self.state, self.cfg
-        tol = -np.inf if cfg.tol is None else cfg.tol
+        # with early stopping, tol=None means that any improvement counts
+        tol = (0.0 if cfg.early_stopping else -np.inf) if cfg.tol is None else cfg.tol
         loss = rec["train_loss"]
         if cfg.early_stopping:
             score = rec["val_score"]
@@ -62,9 +65,11 @@ class Monitor:
             improved = loss < st.best_loss - tol
         st.best_loss = min(st.best_loss, loss)
         st.no_improvement = 0 if improved else st.no_improvement + 1
-        if cfg.tol is None or st.no_improvement < cfg.n_iter_no_change:
+        if (cfg.tol is None and not cfg.early_stopping
+                or st.no_improvement < cfg.n_iter_no_change):
             return False
-        new_scale = cfg.schedule.on_plateau(st.lr_scale, sctx)
+        # the full-batch L-BFGS/Newton iterations (sctx None) have no schedule to ask
+        new_scale = None if sctx is None else cfg.schedule.on_plateau(st.lr_scale, sctx)
         if new_scale is not None:
             st.lr_scale = new_scale
             st.no_improvement = 0
