@@ -75,16 +75,21 @@ def run_full_batch(objective, cfg: SolverConfig, state: SolverState, validation,
     monitor.finish(cfg)
     converged = converged or monitor.converged
     if not converged and not stopped[0]:
-        if nit < cfg.max_iter:
-            # a line search that found no decrease: the iterate is not an optimum
-            warnings.warn(
-                f"{cfg.optimizer.name} stopped after {nit} iterations without meeting "
-                f"its tolerance tol={tol:g}: the objective stopped decreasing (a failed "
-                "line search, features on very different scales, or a tolerance below "
-                "what float64 resolves for this problem). Scale the features (e.g. "
-                "with StandardScaler) or loosen tol.", ConvergenceWarning, stacklevel=4)
-        elif cfg.warn_on_max_iter:
-            warnings.warn(
-                f"{cfg.optimizer.name} failed to converge after {nit} iterations. "
-                "Increase max_iter or scale the data.", ConvergenceWarning, stacklevel=4)
+        _warn_stopped_short(cfg, nit, tol)
     return OptimizeResult(w=state.w, state=state, n_iter=nit, converged=converged)
+
+
+def _warn_stopped_short(cfg: SolverConfig, nit: int, tol: float) -> None:
+    """ConvergenceWarning for a run that ended without meeting its criterion."""
+    if nit < cfg.max_iter:
+        # a line search that found no decrease: the iterate is not an optimum
+        warnings.warn(
+            f"{cfg.optimizer.name} stopped after {nit} iterations without meeting "
+            f"its tolerance tol={tol:g}: the objective stopped decreasing (a failed "
+            "line search, features on very different scales, or a tolerance below "
+            "what float64 resolves for this problem). Scale the features (e.g. "
+            "with StandardScaler) or loosen tol.", ConvergenceWarning, stacklevel=5)
+    elif cfg.warn_on_max_iter:
+        warnings.warn(
+            f"{cfg.optimizer.name} failed to converge after {nit} iterations. "
+            "Increase max_iter or scale the data.", ConvergenceWarning, stacklevel=5)
