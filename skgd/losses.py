@@ -31,6 +31,9 @@ from .solver._registry import Registry
 
 LOSSES: Registry = Registry("loss")
 
+# MatrixFactorization's losses, as its group kernels know them (``recommender_code``)
+MF_SQUARED, MF_LOGISTIC, MF_BPR = 0, 1, 2
+
 # Kernel codes (:meth:`Loss.kernel_code`): call the loss's compiled ``kernel``, or
 # inline the half squared error or the binary cross-entropy.
 LOSS_CALL, LOSS_SQUARED, LOSS_LOG = 0, 1, 2
@@ -78,6 +81,10 @@ class Loss(Component):
     name: ClassVar[str] = ""
     smooth: ClassVar[bool] = True
     task: ClassVar[str] = "regression"
+    #: the code of this loss in the recommender's group kernels (:data:`MF_SQUARED`,
+    #: :data:`MF_LOGISTIC`, :data:`MF_BPR`), or None when MatrixFactorization cannot
+    #: train with it
+    recommender_code: ClassVar[int | None] = None
     point = None
 
     def params(self) -> np.ndarray:
@@ -179,6 +186,7 @@ class SquaredError(Loss):
     r"""Half squared error :math:`L = \tfrac12 (y - \hat y)^2`."""
 
     name = "squared_error"
+    recommender_code = MF_SQUARED
     kernel = compile_loss_kernel(_squared)
 
     def loss_gradient(self, y, raw):
@@ -331,6 +339,7 @@ class LogLoss(Loss):
 
     name = "log_loss"
     task = "classification"
+    recommender_code = MF_LOGISTIC
     kernel = compile_loss_kernel(_log_loss)
 
     def loss_gradient(self, y, raw):
@@ -387,6 +396,36 @@ class Multinomial(Loss):
         pv = np.einsum("ij,ij->i", p, v)
         return p * (v - pv[:, None])
 
+
+@LOSSES.register
+class BPR(Loss):
+    r"""Bayesian personalised ranking: :math:`L = \log(1 + e^{-d})` of the score
+    difference :math:`d = \hat y_{ui} - \hat y_{uj}` between an observed item
+    :math:`i` and a sampled unobserved item :math:`j` (Rendle et al. 2009). A pairwise
+    loss: only :class:`~skgd.recommender.MatrixFactorization` trains with it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgd.losses import BPR
+    >>> round(float(BPR().loss(np.ones((1, 1)), np.zeros((1, 1)))[0]), 4)  # log 2
+    0.6931
+    """
+
+    name = "bpr"
+    task = "ranking"
+    recommender_code = MF_BPR
+
+    @staticmethod
+    def point(y, d):
+        e = math.exp(-abs(d))  # stable for either sign of d
+        if d >= 0.0:
+            return math.log1p(e), -e / (1.0 + e)
+        return -d + math.log1p(e), -1.0 / (1.0 + e)
+
+
+# the recommender's name of the pointwise log-loss on implicit feedback
+LOSSES.alias("logistic", "log_loss")
 
 _INLINED = {SquaredError.kernel: LOSS_SQUARED, LogLoss.kernel: LOSS_LOG}
 

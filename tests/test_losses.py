@@ -43,3 +43,24 @@ def test_other_kernels_are_called():
     assert Custom().kernel_code() == LOSS_CALL
     assert LOSSES.get("huber")().kernel_code() == LOSS_CALL
     assert LOSSES.get("multinomial")().kernel_code() == LOSS_CALL
+
+
+def test_bpr_is_a_registered_loss_with_its_gradient():
+    from skgd.losses import BPR
+
+    d = np.array([[-40.0], [-1.5], [0.0], [0.7], [40.0]])
+    loss, grad = BPR().loss_gradient(np.ones_like(d), d)
+    np.testing.assert_allclose(loss, np.logaddexp(0.0, -d[:, 0]), rtol=1e-12)
+    h = 1e-6
+    num = (BPR().loss(np.ones_like(d), d + h) - BPR().loss(np.ones_like(d), d - h)) / (2 * h)
+    np.testing.assert_allclose(grad[:, 0], num, rtol=1e-6, atol=1e-12)
+    assert LOSSES.get("bpr") is BPR and LOSSES.get("logistic") is LogLoss
+
+
+def test_the_recommenders_losses_come_from_the_registry():
+    from skgd.losses import MF_BPR, MF_LOGISTIC, MF_SQUARED
+
+    codes = {n: LOSSES.get(n).recommender_code for n in LOSSES.names(aliases=True)
+             if LOSSES.get(n).recommender_code is not None}
+    assert codes == {"squared_error": MF_SQUARED, "log_loss": MF_LOGISTIC,
+                     "logistic": MF_LOGISTIC, "bpr": MF_BPR}
