@@ -45,11 +45,15 @@ def test_names_registered_after_import_are_valid():
 LINEAR_PATHS = [(1, False), (1, True), (16, False), (16, True), ("full", False)]
 
 
+def _linear_data(sparse):
+    X, y = make_classification(200, 8, random_state=0)
+    return (sp.csr_matrix(X) if sparse else X), y
+
+
 @pytest.mark.parametrize("batch_size, sparse", LINEAR_PATHS)
 @pytest.mark.parametrize("Est", [LinearRegression, LogisticRegression])
 def test_lion_and_warmup_on_linear_paths(Est, batch_size, sparse):
-    X, y = make_classification(200, 8, random_state=0)
-    X = sp.csr_matrix(X) if sparse else X
+    X, y = _linear_data(sparse)
     est = Est(solver="lion", learning_rate="linear_warmup", learning_rate_init=0.01,
               batch_size=batch_size, max_iter=20, tol=None, random_state=0)
     _quiet(est, X, y)
@@ -120,8 +124,7 @@ def test_nonnegative_full_batch_equals_nnls(diabetes):
 @pytest.mark.parametrize("batch_size, sparse", LINEAR_PATHS)
 @pytest.mark.parametrize("Est", [LinearRegression, LogisticRegression])
 def test_nonnegative_on_every_linear_path(Est, batch_size, sparse):
-    X, y = make_classification(200, 8, random_state=0)
-    X = sp.csr_matrix(X) if sparse else X
+    X, y = _linear_data(sparse)
     est = Est(penalty="nonnegative", solver="adam", learning_rate_init=0.05,
               batch_size=batch_size, max_iter=20, tol=None, random_state=0)
     _quiet(est, X, y)
