@@ -141,3 +141,16 @@ def test_loss_above_the_start_warns():
     with pytest.warns(ConvergenceWarning, match="above"):
         LogisticRegression(solver="adadelta", learning_rate_init=1e6, batch_size=1,
                            random_state=0).fit(X, y)
+
+
+@pytest.mark.parametrize("Est", ["LogisticRegression", "MLPClassifier"])
+@pytest.mark.parametrize("class_weight, match", [
+    ({0: 1.0, 7: 2.0}, "not classes"), ({0: -1.0}, "non-negative"),
+    ({1: float("nan")}, "non-negative")])
+def test_bad_class_weight_is_refused(Est, class_weight, match):
+    # 10/11: a key that is not a class was ignored; NaN and negative weights passed
+    import skgd
+
+    X, y = make_classification(60, 4, random_state=0)
+    with pytest.raises(ValueError, match=match):
+        getattr(skgd, Est)(class_weight=class_weight, max_iter=2).fit(X, y)

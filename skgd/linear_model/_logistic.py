@@ -7,11 +7,11 @@ from numbers import Real
 import numpy as np
 from scipy.special import expit, softmax
 from sklearn.base import ClassifierMixin
-from sklearn.utils.class_weight import compute_class_weight
 
 from ..losses import LogLoss, Multinomial
 from ..utils._compat import Interval, StrOptions
 from ..utils._labels import check_targets, label_indices, sorted_labels
+from ..utils._validation import class_weight_vector
 from ._base import BaseLinearGD
 
 
@@ -130,16 +130,8 @@ class LogisticRegression(ClassifierMixin, BaseLinearGD):
     def _weights(self, y_enc, sw, partial):
         if self.class_weight is None:
             return sw
-        if self.class_weight == "balanced" and partial:
-            raise ValueError("class_weight='balanced' is not supported by partial_fit; "
-                             "pass a dict of weights computed on the whole data.")
         yi = self._class_index(y_enc)
-        if self.class_weight == "balanced":
-            present = np.unique(yi)
-            cw = np.ones(len(self.classes_))
-            cw[present] = compute_class_weight("balanced", classes=present, y=yi)
-        else:
-            cw = np.array([self.class_weight.get(c, 1.0) for c in self.classes_], dtype=float)
+        cw = class_weight_vector(self.class_weight, self.classes_, yi, partial=partial)
         return sw * cw[yi]
 
     def _stratify(self, y_enc):

@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit, softmax
 from sklearn.base import ClassifierMixin
-from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.validation import column_or_1d
 
 from ..losses import LogLoss, Multinomial
 from ..utils._compat import StrOptions
 from ..utils._labels import check_targets, label_indices, sorted_labels
+from ..utils._validation import class_weight_vector
 from ._base import BaseMLP
 
 _COMMON_DOC = r"""
@@ -229,16 +229,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             return sw
         if self._kind == "multilabel":
             raise ValueError("class_weight is not supported for multilabel targets.")
-        if self.class_weight == "balanced" and partial:
-            raise ValueError("class_weight='balanced' is not supported by partial_fit; "
-                             "pass a dict of weights computed on the whole data.")
         yi = y_enc.ravel().astype(np.int64)
-        if self.class_weight == "balanced":
-            present = np.unique(yi)
-            cw = np.ones(self.classes_.size)
-            cw[present] = compute_class_weight("balanced", classes=present, y=yi)
-        else:
-            cw = np.array([self.class_weight.get(c, 1.0) for c in self.classes_], dtype=float)
+        cw = class_weight_vector(self.class_weight, self.classes_, yi, partial=partial)
         return sw * cw[yi]
 
     def _stratify(self, y_enc):

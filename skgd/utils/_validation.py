@@ -42,3 +42,34 @@ def canonical_csr(X):
         X = X.copy()
         X.sum_duplicates()
     return X
+
+
+def class_weight_vector(class_weight, classes, yi, *, partial: bool) -> np.ndarray:
+    """The weight of each class in ``classes`` (``yi``: class indices of the rows).
+
+    ``"balanced"`` is scikit-learn's ``n / (n_classes * count)`` over the classes
+    present (absent ones weigh 1); a dict maps classes to weights, 1 for those not
+    named. A key that is not a class, or a weight that is negative or not finite,
+    raises ``ValueError`` (as scikit-learn), rather than being ignored or surfacing
+    later as a misleading divergence.
+    """
+    from sklearn.utils.class_weight import compute_class_weight
+
+    if class_weight == "balanced":
+        if partial:
+            raise ValueError("class_weight='balanced' is not supported by partial_fit; "
+                             "pass a dict of weights computed on the whole data.")
+        present = np.unique(yi)
+        cw = np.ones(len(classes))
+        cw[present] = compute_class_weight("balanced", classes=present, y=yi)
+        return cw
+    known = set(np.asarray(classes).tolist())
+    unknown = [k for k in class_weight if k not in known]
+    if unknown:
+        raise ValueError(f"class_weight names {unknown}, which are not classes of y "
+                         f"(classes: {sorted(known)}).")
+    cw = np.array([class_weight.get(c, 1.0) for c in np.asarray(classes).tolist()],
+                  dtype=float)
+    if not np.all(np.isfinite(cw)) or np.any(cw < 0):
+        raise ValueError(f"class_weight must be finite and non-negative, got {class_weight}.")
+    return cw
