@@ -154,3 +154,29 @@ def test_bad_class_weight_is_refused(Est, class_weight, match):
     X, y = make_classification(60, 4, random_state=0)
     with pytest.raises(ValueError, match=match):
         getattr(skgd, Est)(class_weight=class_weight, max_iter=2).fit(X, y)
+
+
+@pytest.fixture(scope="module")
+def text_id_model():
+    rng = np.random.RandomState(0)
+    X = np.array([[f"u{u}", f"i{i}"] for u, i in zip(rng.randint(20, size=400),
+                                                     rng.randint(30, size=400))],
+                 dtype=object)
+    return MatrixFactorization(n_components=4, max_iter=3, random_state=0).fit(
+        X, rng.rand(400) * 4 + 1)
+
+
+@pytest.mark.parametrize("n", [-1, 0, 2.5, True])
+def test_recommend_refuses_a_bad_n(text_id_model, n):
+    with pytest.raises(ValueError, match="positive integer"):
+        text_id_model.recommend(["u1"], n=n)
+    with pytest.raises(ValueError, match="positive integer"):
+        text_id_model.similar_items(["i1"], n=n)
+
+
+def test_recommend_refuses_ids_of_the_wrong_kind(text_id_model):
+    # 10: an int id on a model trained with strings was silently a new user
+    with pytest.raises(ValueError, match="numbers but the model was trained with text"):
+        text_id_model.recommend([3])
+    items, _ = text_id_model.recommend(["u3", "nobody"], n=3)  # unknown text ids: new
+    assert items.shape == (2, 3)

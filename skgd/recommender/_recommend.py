@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from numbers import Integral
+
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
@@ -33,6 +35,7 @@ class RecommendMixin:
         ids = np.asarray(ids, dtype=object if np.asarray(ids).dtype.kind == "O" else None)
         ids = ids.reshape(-1)
         check_no_missing(ids[:, None], what)
+        _check_id_kind(ids, self._encoders[field].classes_, what)
         return self._encoders[field].transform(ids)
 
     def recommend(self, users, n=10, exclude_seen=True, items=None):
@@ -56,6 +59,7 @@ class RecommendMixin:
             Their scores (``-inf`` pads rows with fewer than ``n`` candidates).
         """
         check_is_fitted(self, "_layout")
+        _check_n(n)
         u = self._ids(0, users, "users")
         n_items = len(self._encoders[1])
         if items is None:
@@ -104,6 +108,7 @@ class RecommendMixin:
             Cosine similarities.
         """
         check_is_fitted(self, "_layout")
+        _check_n(n)
         q = self._ids(1, items, "items")
         if np.any(q < 0):
             raise ValueError("items contains ids unknown to the model.")
@@ -118,3 +123,26 @@ class RecommendMixin:
         order = np.argsort(-s, axis=1, kind="stable")
         top = np.take_along_axis(top, order, axis=1)
         return self.item_ids_[top], np.take_along_axis(s, order, axis=1)
+
+
+def _check_n(n) -> None:
+    if isinstance(n, bool) or not isinstance(n, Integral) or n < 1:
+        raise ValueError(f"n must be a positive integer, got {n!r}.")
+
+
+def _kind(values: np.ndarray) -> str:
+    """"number" or "text" for an id array (object arrays by their first element)."""
+    if values.dtype.kind in "biuf":
+        return "number"
+    if values.dtype.kind in "US":
+        return "text"
+    first = next(iter(values.tolist()), None)
+    return "text" if isinstance(first, (str, bytes)) else "number"
+
+
+def _check_id_kind(ids: np.ndarray, known: np.ndarray, what: str) -> None:
+    """Ids of another kind than the training ids (numbers for a model trained on
+    strings) would all be unknown: say so instead of treating them as new."""
+    if ids.size and known.size and _kind(ids) != _kind(known):
+        raise ValueError(f"{what} are {_kind(ids)}s but the model was trained with "
+                         f"{_kind(known)} ids.")
