@@ -160,7 +160,7 @@ def test_bad_class_weight_is_refused(Est, class_weight, match):
 def text_id_model():
     rng = np.random.RandomState(0)
     X = np.array([[f"u{u}", f"i{i}"] for u, i in zip(rng.randint(20, size=400),
-                                                     rng.randint(30, size=400))],
+                                                     rng.randint(30, size=400), strict=True)],
                  dtype=object)
     return MatrixFactorization(n_components=4, max_iter=3, random_state=0).fit(
         X, rng.rand(400) * 4 + 1)
