@@ -115,10 +115,13 @@ class GDMixin:
         """Train/validation row indices for ``early_stopping`` (scikit-learn's split)."""
         idx = np.arange(n_samples)
         n_val = int(np.ceil(self.validation_fraction * n_samples))
-        if n_val < 1 or n_samples - n_val < 1:
+        if n_val < 2 or n_samples - n_val < 1:
+            # one validation row has no meaningful score (R^2 is undefined): it would
+            # steer early stopping by noise
             raise ValueError(
-                f"validation_fraction={self.validation_fraction} leaves an empty training or "
-                f"validation set for {n_samples} samples."
+                f"validation_fraction={self.validation_fraction} leaves {n_val} validation "
+                f"and {n_samples - n_val} training rows of {n_samples}; early stopping "
+                "needs at least 2 validation rows and 1 training row."
             )
         try:
             tr, va = train_test_split(idx, test_size=self.validation_fraction,

@@ -180,3 +180,10 @@ def test_recommend_refuses_ids_of_the_wrong_kind(text_id_model):
         text_id_model.recommend([3])
     items, _ = text_id_model.recommend(["u3", "nobody"], n=3)  # unknown text ids: new
     assert items.shape == (2, 3)
+
+
+def test_early_stopping_refuses_a_one_row_validation_set():
+    # 10: a 1-sample validation set was accepted and scored 0.0
+    X, y = make_classification(15, 4, random_state=0)
+    with pytest.raises(ValueError, match="at least 2 validation rows"):
+        LinearRegression(early_stopping=True, validation_fraction=0.05).fit(X, y)
