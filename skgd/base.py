@@ -13,8 +13,10 @@ import functools
 from numbers import Integral, Real
 
 import numpy as np
+from sklearn.callback import CallbackSupportMixin
 from sklearn.model_selection import train_test_split
 
+from ._callbacks import fit_tasks
 from .solver import (
     OPTIMIZERS,
     REGULARIZERS,
@@ -77,7 +79,7 @@ SOLVER_PARAMETER_CONSTRAINTS: dict = {
 }
 
 
-class GDMixin:
+class GDMixin(CallbackSupportMixin):
     """Mixin for estimators fitted by :func:`skgd.solver.minimize`.
 
     The estimator defines the parameters of ``SOLVER_PARAMETER_CONSTRAINTS`` (those it
@@ -135,9 +137,12 @@ class GDMixin:
 
     def _run_solver(self, objective, *, validation: Validation | None = None,
                     reuse_state: bool = False, partial: bool = False,
-                    alpha: float | None = None):
-        """Run the solver; reuse the previous state for ``warm_start``/``partial_fit``.
-        ``alpha`` overrides the estimator's (resolved data-dependent values)."""
+                    alpha: float | None = None, data: tuple | None = None):
+        """Run the solver, then store the fitted attributes (:meth:`_finish_fit`);
+        reuse the previous state for ``warm_start``/``partial_fit``. ``alpha``
+        overrides the estimator's (resolved data-dependent values). ``data`` is
+        ``(X, y, metadata)`` for the callbacks (``set_callbacks``) of a ``fit``; the
+        fit is their root task and each epoch a subtask."""
         config = self._solver_config(max_iter=1 if partial else None, partial=partial,
                                      has_validation=validation is not None, alpha=alpha)
         state = getattr(self, "_solver_state", None) if reuse_state else None
@@ -152,10 +157,19 @@ class GDMixin:
                 state.best_score = -np.inf
         else:
             state = init_state(objective, config, self.random_state)
-        result = minimize(objective, config, state=state, validation=validation)
-        self._solver_state = result.state
-        self._store_result(result)
+        with fit_tasks(self, objective, state, config.max_iter,
+                       None if partial else data) as hooks:
+            result = minimize(objective, config, state=state, validation=validation,
+                              callbacks=hooks)
+            self._solver_state = result.state
+            self._store_result(result)
+            self._finish_fit(objective, result)
         return result
+
+    def _finish_fit(self, objective, result) -> None:
+        """Store the fitted attributes from ``self._solver_state`` (the estimator's
+        ``_store_params``); runs before the callbacks' end of the fit."""
+        self._store_params(objective)
 
     def _store_result(self, result) -> None:
         st = result.state

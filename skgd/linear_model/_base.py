@@ -72,14 +72,13 @@ class BaseLinearGD(GDMixin, BaseEstimator):
         elif self.early_stopping and not partial:
             tr, va = self._validation_indices(X.shape[0], self._stratify(y_enc))
             validation = self._validation(X[va], y[va], K)
-            X, y_enc, sw = X[tr], y_enc[tr], sw[tr]
+            X, y, y_enc, sw = X[tr], y[tr], y_enc[tr], sw[tr]
         objective = self._objective(X, y_enc, sw, K)
         if not first and self._solver_state.w.size != objective.layout.size:
             raise ValueError("The number of features or outputs changed since the last fit.")
         alpha = 1.0 / sw.sum() if self.alpha == "auto" else None
         self._run_solver(objective, validation=validation, reuse_state=not first,
-                         partial=partial, alpha=alpha)
-        self._set_coef(objective)
+                         partial=partial, alpha=alpha, data=(X, y, _metadata(sample_weight, sw)))
         return self
 
     def _stratify(self, y_enc):
@@ -92,7 +91,7 @@ class BaseLinearGD(GDMixin, BaseEstimator):
         score = self._val_score(y_val)
         return Validation(obj, lambda w: score(obj.raw(w)))
 
-    def _set_coef(self, objective):
+    def _store_params(self, objective):
         w = self._solver_state.params
         coef = objective.layout.view(w, "coef").T.copy()
         intercept = (objective.layout.view(w, "intercept").copy() if self.fit_intercept
@@ -123,3 +122,8 @@ def resolve_loss(loss, epsilon: float):
         return clone(loss)
     cls = LOSSES.get(loss)
     return cls(epsilon=epsilon) if "epsilon" in cls._get_param_names() else cls()
+
+
+def _metadata(sample_weight, sw):
+    """The callbacks' metadata: the weights of the training rows, when given."""
+    return None if sample_weight is None else {"sample_weight": sw}

@@ -109,7 +109,7 @@ class BaseMLP(GDMixin, BaseEstimator):
         X, y, sw = self._check_Xy(X, y, sample_weight, reset=first)
         y_enc, K = self._encode_y(y, fitting=first, classes=classes)
         sw = self._weights(y_enc, sw, partial=partial)
-        X_fit, y_fit, sw_fit, val = X, y_enc, sw, None
+        X_fit, y_fit, sw_fit, val, y_raw = X, y_enc, sw, None, y
         if X_val is not None or y_val is not None:
             if X_val is None or y_val is None:
                 raise ValueError("Pass both X_val and y_val, or neither.")
@@ -118,7 +118,7 @@ class BaseMLP(GDMixin, BaseEstimator):
         elif self.early_stopping and not partial:
             tr, va = self._validation_indices(X.shape[0], self._stratify(y_enc))
             val = (X[va], y[va])
-            X_fit, y_fit, sw_fit = X[tr], y_enc[tr], sw[tr]
+            X_fit, y_fit, sw_fit, y_raw = X[tr], y_enc[tr], sw[tr], y[tr]
         buffers = None if first else getattr(self, "_buffers", None)
         objective = self._objective(X_fit, y_fit, sw_fit, K, buffers=buffers)
         if buffers is not None:
@@ -128,13 +128,16 @@ class BaseMLP(GDMixin, BaseEstimator):
             raise ValueError("The number of features, outputs or the architecture changed "
                              "since the last fit; fit from scratch (warm_start=False).")
         validation = None if val is None else self._validation(*val, K, objective)
-        result = self._run_solver(objective, validation=validation, reuse_state=not first,
-                                  partial=partial)
+        metadata = None if sample_weight is None else {"sample_weight": sw_fit}
+        self._run_solver(objective, validation=validation, reuse_state=not first,
+                         partial=partial, data=(X_fit, y_raw, metadata))
+        return self
+
+    def _finish_fit(self, objective, result) -> None:
         if self._solver_config().optimizer.full_batch and objective.batch_norm:
             # L-BFGS line searches leave the statistics of a trial point: recompute them
             objective.value_grad(result.w)
-        self._store_network(objective)
-        return self
+        self._store_params(objective)
 
     def _validation(self, X_val, y_val, K, objective):
         y_enc, _ = self._encode_y(y_val, fitting=False)
@@ -143,7 +146,7 @@ class BaseMLP(GDMixin, BaseEstimator):
         score = self._val_score(y_val)
         return Validation(obj, lambda w: score(obj.raw(w)))
 
-    def _store_network(self, objective):
+    def _store_params(self, objective):
         w = self._solver_state.params
         if not np.all(np.isfinite(w)):
             raise ValueError("Training produced non-finite weights; use a smaller "

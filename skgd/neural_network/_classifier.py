@@ -256,8 +256,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             return self.classes_[(raw[:, 0] > 0).astype(np.int64)]
         return self.classes_[np.argmax(raw, axis=1)]
 
-    def _store_network(self, objective):
-        super()._store_network(objective)
+    def _store_params(self, objective):
+        super()._store_params(objective)
         self.best_validation_score_ = (None if self.validation_scores_ is None
                                        else float(np.max(self.validation_scores_)))
 

@@ -128,8 +128,8 @@ class MLPRegressor(RegressorMixin, BaseMLP):
 
         return score
 
-    def _store_network(self, objective):
-        super()._store_network(objective)
+    def _store_params(self, objective):
+        super()._store_params(objective)
         self.best_validation_score_ = (None if self.validation_scores_ is None
                                        else float(np.max(self.validation_scores_)))
 

@@ -321,9 +321,9 @@ class MatrixFactorization(TablesMixin, RecommendMixin, RegressorMixin, GDMixin,
             validation = self._validation(X_val, y_val, sw_val, objective, dtype)
         if not first:
             self._grow(objective)
+        metadata = None if sample_weight is None else {"sample_weight": sw}
         self._run_solver(objective, validation=validation, reuse_state=not first,
-                         partial=partial)
-        self._store(objective)
+                         partial=partial, data=(X, y, metadata))
         return self
 
     def _next_seed(self, first: bool) -> int:
@@ -371,7 +371,7 @@ class MatrixFactorization(TablesMixin, RecommendMixin, RegressorMixin, GDMixin,
 
         return Validation(obj, score)
 
-    def _store(self, objective) -> None:
+    def _store_params(self, objective) -> None:
         w = self._solver_state.params
         # what predictions use (with svdpp: the user factors include z_u)
         self._w_pred = wp = objective.prediction_params(w)

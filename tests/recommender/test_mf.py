@@ -201,7 +201,7 @@ def tiny_model():
     w = mf._solver_state.w
     w[mf._fac_off[0]:mf._fac_off[0] + 2] = [1.0, -1.0]
     w[mf._fac_off[1]:mf._fac_off[1] + 4] = [3.0, 2.0, 1.0, -1.0]
-    mf._store(mf._objective(mf._codes(X), np.zeros(4), np.ones(4), np.float64, 0))
+    mf._store_params(mf._objective(mf._codes(X), np.zeros(4), np.ones(4), np.float64, 0))
     return mf
 
 
