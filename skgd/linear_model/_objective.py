@@ -88,13 +88,16 @@ class LinearObjective(Objective):
         adaptive optimizers, whose steps are bounded per coordinate, the long walk to
         an uncentred target."""
         sw = self.sw / self.sw.sum()
+        # a class absent from these rows (a partial_fit batch) gets the prior of half a
+        # row, not of 1e-12: an intercept at -27 takes thousands of steps to recover
+        floor = 0.5 / max(self.n_samples, 1)
         if self.multinomial:
             p = np.bincount(self.y, weights=sw, minlength=self.K)
-            logp = np.log(np.clip(p, 1e-12, None))
+            logp = np.log(np.clip(p, floor, None))
             return logp - logp.mean()
         mean = sw @ self.y
         if self.loss.name == "log_loss":
-            p = np.clip(mean, 1e-12, 1 - 1e-12)
+            p = np.clip(mean, floor, 1 - floor)
             return np.log(p / (1 - p))
         return mean
 

@@ -242,7 +242,10 @@ class _BestIterate:
     def maybe(cls, objective, cfg: SolverConfig, plan: _Plan) -> _BestIterate | None:
         full = plan.steps == 1 and plan.kernel is None
         plain = not cfg.average and not cfg.early_stopping and not objective.get_buffers()
-        return cls() if full and plain else None
+        # a partial_fit call is one step of a longer run: it keeps its step, as an
+        # epoch inside a fit does
+        whole_fit = cfg.warn_on_max_iter
+        return cls() if full and plain and whole_fit else None
 
     def offer(self, loss: float, w: np.ndarray) -> None:
         if loss < self.loss:
