@@ -5,7 +5,7 @@ import warnings
 import numpy as np
 import pytest
 from sklearn.datasets import load_diabetes, load_digits
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import check_is_fitted
 
@@ -34,7 +34,7 @@ def test_suggestion_trains_as_well_as_the_hand_tuned_step(digits, est, hand_tune
     Xtr, Xte, ytr, yte = digits
     res = find_learning_rate(est, Xtr, ytr, random_state=0)
     assert res.learning_rates.shape == res.losses.shape
-    with pytest.raises(Exception):
+    with pytest.raises(NotFittedError):
         check_is_fitted(est)  # the estimator itself is left unfitted
     tuned = _score(est.set_params(learning_rate_init=hand_tuned_lr), Xtr, Xte, ytr, yte)
     found = _score(est.set_params(learning_rate_init=res.suggestion), Xtr, Xte, ytr, yte)
