@@ -451,10 +451,8 @@ def svdpp_epoch(users, items, y, sw, order, alpha, alpha_b, alpha_y, mu0, mu_off
                 reg += alpha_b * bi * bi
             norm = si * math.sqrt(max(sq, 0.0))
             c = lrs[kk] * si
-            # clipping by the global norm of this interaction's gradient (the test also
-            # outside clip_scale: the unclipped step stays off the norm's critical path)
             if clip and norm > max_norm:
-                c *= clip_scale(norm, max_norm)
+                c *= max_norm / norm
             if mu_off >= 0:
                 w[mu_off] -= c * e
             if bu_off >= 0:
