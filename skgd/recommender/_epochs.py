@@ -20,15 +20,33 @@ rows grouped by user (Surprise's order) is unchanged, its reads being sequential
 """
 
 import math
+from collections import namedtuple
 
 import numpy as np
 from numba import njit
 
 from .._lowlevel import prefetch, ptr
-from ._kernels import FASTMATH, SQUARED, _fill_group, _group_grad, group_data, group_model
+from ..solver._clip import clip_scale
+from ._kernels import FASTMATH, SQUARED, Scratch, _fill_group, _group_grad, group_data, group_model
 
 #: prefetch distance, in interactions, of the SGD epochs (see the module docstring)
 AHEAD = 6
+
+#: the training rows of the generic kernels and their negative-sampling tables
+Groups = namedtuple("Groups", "codes y sw swap_fields item_table pos_indptr pos_items")
+#: the model of the generic kernels (``bias_off``/``fac_off``: block offsets per field)
+Spec = namedtuple("Spec", "k loss_code n_neg alpha alpha_b mu0 mu_off bias_off fac_off "
+                          "swapped")
+#: an optimizer step of :func:`sample_epoch` besides the rule itself
+RuleStep = namedtuple("RuleStep", "hp state lrs t0 step max_norm")
+#: the scratch of :func:`batch_grad`, of ``w``'s length (zeros, -1, any)
+Accumulator = namedtuple("Accumulator", "acc mark touched")
+#: the ratings of the two-field epochs: user and item index, rating, weight per row
+Ratings = namedtuple("Ratings", "users items y sw")
+#: biased MF's constants: regularisation and the mean/bias offsets (-1: absent)
+Biased = namedtuple("Biased", "alpha alpha_b mu0 mu_off bu_off bi_off")
+#: an SGD step of the two-field epochs: step size per update, clipping norm (0: off)
+Step = namedtuple("Step", "lrs max_norm")
 
 
 @njit(cache=True)
@@ -40,51 +58,71 @@ def _scratch(w, F, k, nrows):
             np.empty(ms + 1, np.int64), np.empty(ms + 1, w.dtype))
 
 
+@njit(inline="always")
+def _group_model(spec):
+    return group_model(spec.fac_off.size, spec.k, spec.loss_code, spec.alpha, spec.alpha_b,
+                       spec.mu0, spec.mu_off, spec.bias_off, spec.fac_off, spec.swapped)
+
+
+@njit(inline="always")
+def _group_data(data):
+    return group_data(data.codes, data.swap_fields, data.item_table, data.pos_indptr,
+                      data.pos_items)
+
+
 @njit(cache=True, fastmath=FASTMATH)
-def sample_epoch(codes, y, sw, order, k, loss_code, n_neg, alpha, alpha_b, mu0, mu_off,
-                 bias_off, fac_off, swapped, swap_fields, item_table, pos_indptr, pos_items,
-                 seed, rule, hp, w, state, lrs, t0, step, max_norm):
+def _clip_group(gval, m, slot_g, ns, k, max_norm):
+    """Global norm of a group's gradient (``gval[:m]``, ``slot_g[:ns, :k]``, pointers,
+    ``slot_g`` of stride ``max(k, 1)``), clipped in place to ``max_norm``."""
+    ks = max(k, 1)
+    sq = 0.0
+    for j in range(m):
+        sq += gval[j] * gval[j]
+    for s in range(ns):
+        for j in range(k):
+            sq += slot_g[s * ks + j] * slot_g[s * ks + j]
+    norm = math.sqrt(sq)
+    # clipping by the global norm of this interaction's gradient
+    scale = clip_scale(norm, max_norm)
+    if scale != 1.0:
+        for j in range(m):
+            gval[j] *= scale
+        for s in range(ns):
+            for j in range(k):
+                slot_g[s * ks + j] *= scale
+    return norm
+
+
+@njit(cache=True, fastmath=FASTMATH)
+def sample_epoch(data, spec, order, seed, w, rule, opt):
     """Per-interaction epoch over the rows ``order``. Returns (sum of losses, sum of
     gradient norms).
 
+    ``data`` is :class:`Groups`, ``spec`` :class:`Spec`, ``opt`` :class:`RuleStep`.
     Each interaction's gradient goes through the optimizer's compiled update rule: one
     call for the biases it touches, then one call per factor row, on the row's
     contiguous block (``dense=1`` with pointers offset to the row; the state of slot
     ``s`` of coordinate ``i`` stays at ``state[s * n + i]``).
     """
     np.random.seed(seed)  # noqa: NPY002 (seeds numba's own generator)
-    F = codes.shape[1]
-    nrows = 1 if loss_code == SQUARED else 1 + n_neg
-    rows, S, pred, dl, slot_f, slot_x, slot_g, gidx, gval = _scratch(w, F, k, nrows)
-    data = group_data(codes, swap_fields, item_table, pos_indptr, pos_items)
-    model = group_model(F, k, loss_code, alpha, alpha_b, mu0, mu_off, bias_off, fac_off,
-                        swapped)
+    k, fac_off, state, step, hp = spec.k, spec.fac_off, opt.state, opt.step, opt.hp
+    nrows = 1 if spec.loss_code == SQUARED else 1 + spec.n_neg
+    rows, S, pred, dl, slot_f, slot_x, slot_g, gidx, gval = _scratch(
+        w, data.codes.shape[1], k, nrows)
+    gdata = _group_data(data)
+    model = _group_model(spec)
     loss_sum = 0.0
     norm_sum = 0.0
     n = w.size
     for kk in range(order.size):
         i = order[kk]
-        _fill_group(data, i, ptr(rows), nrows)
-        loss, m, ns = _group_grad(ptr(w), model, ptr(rows), nrows, y[i], sw[i],
-                                  (ptr(S), ptr(pred), ptr(dl), ptr(slot_f), ptr(slot_x),
-                                   ptr(slot_g), ptr(gidx), ptr(gval)))
-        sq = 0.0
-        for j in range(m):
-            sq += gval[j] * gval[j]
-        for s in range(ns):
-            for j in range(k):
-                sq += slot_g[s, j] * slot_g[s, j]
-        norm = math.sqrt(sq)
-        # clipping by the global norm of this interaction's gradient
-        if max_norm > 0.0 and norm > max_norm:
-            scale = max_norm / norm
-            for j in range(m):
-                gval[j] *= scale
-            for s in range(ns):
-                for j in range(k):
-                    slot_g[s, j] *= scale
-        lr = lrs[kk]
-        t = float(t0 + kk + 1)
+        _fill_group(gdata, i, ptr(rows), nrows)
+        loss, m, ns = _group_grad(ptr(w), model, ptr(rows), nrows, data.y[i], data.sw[i],
+                                  Scratch(ptr(S), ptr(pred), ptr(dl), ptr(slot_f),
+                                          ptr(slot_x), ptr(slot_g), ptr(gidx), ptr(gval)))
+        norm = _clip_group(ptr(gval), m, ptr(slot_g), ns, k, opt.max_norm)
+        lr = opt.lrs[kk]
+        t = float(opt.t0 + kk + 1)
         if m > 0:
             rule(ptr(w), ptr(gval), ptr(gidx), m, 0, ptr(state), n, ptr(hp), lr, t,
                  ptr(step))
@@ -97,9 +135,32 @@ def sample_epoch(codes, y, sw, order, k, loss_code, n_neg, alpha, alpha_b, mu0, 
     return loss_sum, norm_sum
 
 
+@njit(inline="always")
+def _bias_terms(e, bu, bi, alpha_b, has_mu, has_bu, has_bi, sq, reg):
+    """``sq`` and ``reg`` plus the squared gradient and the regularisation of the
+    mean and the two biases (those present)."""
+    if has_mu:
+        sq += e * e
+    if has_bu:
+        sq += (e + alpha_b * bu) ** 2
+        reg += alpha_b * bu * bu
+    if has_bi:
+        sq += (e + alpha_b * bi) ** 2
+        reg += alpha_b * bi * bi
+    return sq, reg
+
+
+@njit(inline="always")
+def _prefetch_row(pu, pi, py, ps, i):
+    # the user, item, rating and weight of row i (pointers)
+    prefetch(pu, i)
+    prefetch(pi, i)
+    prefetch(py, i)
+    prefetch(ps, i)
+
+
 @njit(cache=True, fastmath=FASTMATH, boundscheck=False)
-def sgd_pair_epoch(users, items, y, sw, order, alpha, alpha_b, mu0, mu_off, bu_off, bi_off,
-                   P2, Q2, w, lrs, max_norm):
+def sgd_pair_epoch(data, order, model, P2, Q2, w, step):
     """Per-interaction epoch of biased MF (two fields, squared error) with plain SGD.
 
     The inlined special case of :func:`sample_epoch` for the SGD rule
@@ -108,7 +169,8 @@ def sgd_pair_epoch(users, items, y, sw, order, alpha, alpha_b, mu0, mu_off, bu_o
     the compiler vectorises (the call through the rule's pointer cannot be). ``P2`` and
     ``Q2`` are the ``(n_users, k)`` and ``(n_items, k)`` row-major views of the factor
     blocks of ``w``; ``users``/``items`` the field indices of the rows, read in the
-    order ``order`` (no per-epoch gather). The gradient norm (reported, and used for
+    order ``order`` (no per-epoch gather); ``data`` is :class:`Ratings`, ``model``
+    :class:`Biased`, ``step`` :class:`Step`. The gradient norm (reported, and used for
     clipping when ``max_norm > 0``) follows from three reductions of one pass,
     :math:`\\|g_p\\|^2 + \\|g_q\\|^2 = s^2[(e^2+\\alpha^2)(\\|p\\|^2+\\|q\\|^2)
     + 4 e \\alpha\\, p^\\top q]`. Returns (sum of losses, sum of gradient norms).
@@ -116,16 +178,16 @@ def sgd_pair_epoch(users, items, y, sw, order, alpha, alpha_b, mu0, mu_off, bu_o
     # clipping on or off are two compiled loops: with a run-time test inside one loop,
     # the step size depends on the norm's square root and division, which then sit on
     # the critical path from one update to the next (about 25% slower)
-    if max_norm > 0.0:
-        return _pair_loop(users, items, y, sw, order, alpha, alpha_b, mu0, mu_off, bu_off,
-                          bi_off, P2, Q2, w, lrs, max_norm, True)
-    return _pair_loop(users, items, y, sw, order, alpha, alpha_b, mu0, mu_off, bu_off,
-                      bi_off, P2, Q2, w, lrs, max_norm, False)
+    if step.max_norm > 0.0:
+        return _pair_loop(data, order, model, P2, Q2, w, step, True)
+    return _pair_loop(data, order, model, P2, Q2, w, step, False)
 
 
 @njit(cache=True, fastmath=FASTMATH, boundscheck=False)
-def _pair_loop(users, items, y, sw, order, alpha, alpha_b, mu0, mu_off, bu_off, bi_off,
-               P2, Q2, w, lrs, max_norm, clip):
+def _pair_loop(data, order, model, P2, Q2, w, step, clip):
+    users, items, y, sw = data
+    alpha, alpha_b, mu0, mu_off, bu_off, bi_off = model
+    lrs, max_norm = step
     loss_sum = 0.0
     norm_sum = 0.0
     k = P2.shape[1]
@@ -137,11 +199,7 @@ def _pair_loop(users, items, y, sw, order, alpha, alpha_b, mu0, mu_off, bu_off, 
     n = order.size
     for kk in range(n):
         if kk + AHEAD < n:
-            nx = order[kk + AHEAD]
-            prefetch(pu, nx)
-            prefetch(pi, nx)
-            prefetch(py, nx)
-            prefetch(ps, nx)
+            _prefetch_row(pu, pi, py, ps, order[kk + AHEAD])
         i = order[kk]
         x0 = users[i]
         x1 = items[i]
@@ -165,19 +223,13 @@ def _pair_loop(users, items, y, sw, order, alpha, alpha_b, mu0, mu_off, bu_off, 
         e = pred + bu + bi + pq - y[i]
         reg = alpha * (pp + qq)
         sq = (e * e + alpha * alpha) * (pp + qq) + 4.0 * e * alpha * pq
-        if has_mu:
-            sq += e * e
-        if has_bu:
-            sq += (e + alpha_b * bu) ** 2
-            reg += alpha_b * bu * bu
-        if has_bi:
-            sq += (e + alpha_b * bi) ** 2
-            reg += alpha_b * bi * bi
+        sq, reg = _bias_terms(e, bu, bi, alpha_b, has_mu, has_bu, has_bi, sq, reg)
         norm = si * math.sqrt(max(sq, 0.0))
         c = lrs[kk] * si
-        # clipping by the global norm of this interaction's gradient
+        # clipping by the global norm of this interaction's gradient (the test also
+        # outside clip_scale: the unclipped step stays off the norm's critical path)
         if clip and norm > max_norm:
-            c *= max_norm / norm
+            c *= clip_scale(norm, max_norm)
         if has_mu:
             w[mu_off] -= c * e
         if has_bu:
@@ -195,58 +247,64 @@ def _pair_loop(users, items, y, sw, order, alpha, alpha_b, mu0, mu_off, bu_off, 
 
 
 @njit(cache=True, fastmath=FASTMATH)
-def _batch(codes, y, sw, idx, k, loss_code, n_neg, alpha, alpha_b, mu0, mu_off, bias_off,
-           fac_off, swapped, swap_fields, item_table, pos_indptr, pos_items, seed, w, acc,
-           mark, touched, with_grad):
+def _accumulate(grad, m, ns, k, fac_off, accum, nt):
+    """Add a group's gradient ``grad = (gidx, gval, slot_f, slot_x, slot_g)`` into
+    ``accum.acc``, registering new coordinates in ``accum.touched``/``accum.mark``.
+    Returns the new count ``nt``."""
+    gidx, gval, slot_f, slot_x, slot_g = grad
+    acc, mark, touched = accum
+    for j in range(m + ns * k):
+        if j < m:
+            c = gidx[j]
+            g = gval[j]
+        else:
+            s = (j - m) // k
+            c = fac_off[slot_f[s]] + slot_x[s] * k + (j - m) % k
+            g = slot_g[s, (j - m) % k]
+        if mark[c] < 0:
+            mark[c] = nt
+            touched[nt] = c
+            nt += 1
+        acc[c] += g
+    return nt
+
+
+@njit(cache=True, fastmath=FASTMATH)
+def _batch(data, spec, idx, seed, w, accum, with_grad):
     """Summed loss of the groups of rows ``idx``; with ``with_grad`` also their summed
-    gradient, added into ``acc`` at the ``nt`` coordinates ``touched[:nt]`` (marked in
-    ``mark``). Returns ``(loss_sum, nt)``."""
+    gradient, added into ``accum.acc`` at the ``nt`` coordinates ``touched[:nt]``
+    (marked in ``mark``). Returns ``(loss_sum, nt)``."""
     np.random.seed(seed)  # noqa: NPY002 (seeds numba's own generator)
-    F = codes.shape[1]
-    nrows = 1 if loss_code == SQUARED else 1 + n_neg
-    rows, S, pred, dl, slot_f, slot_x, slot_g, gidx, gval = _scratch(acc, F, k, nrows)
-    data = group_data(codes, swap_fields, item_table, pos_indptr, pos_items)
-    model = group_model(F, k, loss_code, alpha, alpha_b, mu0, mu_off, bias_off, fac_off,
-                        swapped)
+    k = spec.k
+    nrows = 1 if spec.loss_code == SQUARED else 1 + spec.n_neg
+    rows, S, pred, dl, slot_f, slot_x, slot_g, gidx, gval = _scratch(
+        accum.acc, data.codes.shape[1], k, nrows)
+    gdata = _group_data(data)
+    model = _group_model(spec)
     nt = 0
     loss_sum = 0.0
     for q in range(idx.size):
         i = idx[q]
-        _fill_group(data, i, ptr(rows), nrows)
-        loss, m, ns = _group_grad(ptr(w), model, ptr(rows), nrows, y[i], sw[i],
-                                  (ptr(S), ptr(pred), ptr(dl), ptr(slot_f), ptr(slot_x),
-                                   ptr(slot_g), ptr(gidx), ptr(gval)))
+        _fill_group(gdata, i, ptr(rows), nrows)
+        loss, m, ns = _group_grad(ptr(w), model, ptr(rows), nrows, data.y[i], data.sw[i],
+                                  Scratch(ptr(S), ptr(pred), ptr(dl), ptr(slot_f),
+                                          ptr(slot_x), ptr(slot_g), ptr(gidx), ptr(gval)))
         loss_sum += loss
-        if not with_grad:
-            continue
-        for j in range(m + ns * k):
-            if j < m:
-                c = gidx[j]
-                g = gval[j]
-            else:
-                s = (j - m) // k
-                c = fac_off[slot_f[s]] + slot_x[s] * k + (j - m) % k
-                g = slot_g[s, (j - m) % k]
-            if mark[c] < 0:
-                mark[c] = nt
-                touched[nt] = c
-                nt += 1
-            acc[c] += g
+        if with_grad:
+            nt = _accumulate((gidx, gval, slot_f, slot_x, slot_g), m, ns, k, spec.fac_off,
+                             accum, nt)
     return loss_sum, nt
 
 
 @njit(cache=True, fastmath=FASTMATH)
-def batch_grad(codes, y, sw, idx, k, loss_code, n_neg, alpha, alpha_b, mu0, mu_off,
-               bias_off, fac_off, swapped, swap_fields, item_table, pos_indptr, pos_items,
-               seed, w, acc, mark, touched):
+def batch_grad(data, spec, idx, seed, w, accum):
     """Summed loss and gradient of the groups of rows ``idx``, as unique coordinates.
 
-    ``acc`` (zeros) and ``mark`` (-1) are scratch of ``w``'s length, restored on return.
-    Returns ``(loss_sum, coords, grad_sum)``.
+    ``accum`` (:class:`Accumulator`: ``acc`` zeros, ``mark`` -1) is scratch of ``w``'s
+    length, restored on return. Returns ``(loss_sum, coords, grad_sum)``.
     """
-    loss_sum, nt = _batch(codes, y, sw, idx, k, loss_code, n_neg, alpha, alpha_b, mu0,
-                          mu_off, bias_off, fac_off, swapped, swap_fields, item_table,
-                          pos_indptr, pos_items, seed, w, acc, mark, touched, True)
+    loss_sum, nt = _batch(data, spec, idx, seed, w, accum, True)
+    acc, mark, touched = accum
     coords = touched[:nt].copy()
     vals = np.empty(nt)
     for j in range(nt):
@@ -258,15 +316,12 @@ def batch_grad(codes, y, sw, idx, k, loss_code, n_neg, alpha, alpha_b, mu0, mu_o
 
 
 @njit(cache=True, fastmath=FASTMATH)
-def batch_loss(codes, y, sw, idx, k, loss_code, n_neg, alpha, alpha_b, mu0, mu_off,
-               bias_off, fac_off, swapped, swap_fields, item_table, pos_indptr, pos_items,
-               seed, w):
+def batch_loss(data, spec, idx, seed, w):
     """Summed loss of the groups of rows ``idx`` (:func:`batch_grad` without the
     gradient)."""
     none = np.empty(0, np.int64)
-    return _batch(codes, y, sw, idx, k, loss_code, n_neg, alpha, alpha_b, mu0, mu_off,
-                  bias_off, fac_off, swapped, swap_fields, item_table, pos_indptr,
-                  pos_items, seed, w, np.empty(0), none, none, False)[0]
+    return _batch(data, spec, idx, seed, w, Accumulator(np.empty(0), none, none),
+                  False)[0]
 
 
 @njit(cache=True)

@@ -30,6 +30,7 @@ per interaction, about a third of a per-interaction epoch with a compiled rule.
 """
 
 import math
+from collections import namedtuple
 
 import numpy as np
 from numba import njit
@@ -40,6 +41,15 @@ SQUARED, LOGISTIC, BPR = 0, 1, 2
 
 #: the factorization kernels' fastmath flags (see :mod:`skgd._lowlevel.flags`)
 FASTMATH = FAST_ARCP
+
+#: the model of an interaction group (:func:`group_model`; arrays as pointers)
+GroupModel = namedtuple("GroupModel", "F k loss_code alpha alpha_b mu0 mu_off bias_off "
+                                      "fac_off swapped")
+#: the per-group scratch of :func:`_group_grad` (pointers)
+Scratch = namedtuple("Scratch", "S pred dl slot_f slot_x slot_g gidx gval")
+#: the training rows and negative-sampling tables of :func:`_fill_group` (pointers)
+GroupData = namedtuple("GroupData", "codes F swap_fields n_swap item_table n_items "
+                                    "pos_indptr pos_items")
 
 
 @njit(cache=True)
@@ -58,9 +68,12 @@ def _sigmoid(x):
 
 
 @njit(cache=True, fastmath=FASTMATH)
-def _predict_rows(w, rows, nrows, F, k, mu0, mu_off, bias_off, fac_off, S, pred):
+def _predict_rows(w, model, rows, nrows, S, pred):
     """Predictions ``pred[:nrows]`` of the rows ``rows[r * F:(r + 1) * F]``; row ``r`` of
-    ``S`` (stride ``max(k, 1)``) gets the sum of the row's factors. Pointers."""
+    ``S`` (stride ``max(k, 1)``) gets the sum of the row's factors. Pointers; ``model``
+    is a :class:`GroupModel`."""
+    F, k, mu0, mu_off = model.F, model.k, model.mu0, model.mu_off
+    bias_off, fac_off = model.bias_off, model.fac_off
     ks = max(k, 1)
     for r in range(nrows):
         p = mu0
@@ -99,21 +112,9 @@ def _predict_rows(w, rows, nrows, F, k, mu0, mu_off, bias_off, fac_off, S, pred)
 
 
 @njit(cache=True, fastmath=FASTMATH)
-def _group_grad(w, model, rows, nrows, yi, si, scratch):
-    """Loss (weighted, with the regularisation of the touched rows) and gradient of one
-    interaction group (the rows filled by :func:`_fill_group`).
-
-    The gradient is written as ``m`` unique bias/mean coordinates ``gidx[:m]`` with
-    values ``gval[:m]`` and ``ns`` factor rows: field ``slot_f[s]``, id ``slot_x[s]``,
-    gradient row ``s`` of ``slot_g``. ``model`` is :func:`group_model`; ``scratch`` the
-    pointers ``(S, pred, dl, slot_f, slot_x, slot_g, gidx, gval)``, ``S`` and ``slot_g``
-    of stride ``max(k, 1)``; ``w`` and ``rows`` (stride ``F``) are pointers too.
-    Returns ``(loss, m, ns)``.
-    """
-    F, k, loss_code, alpha, alpha_b, mu0, mu_off, bias_off, fac_off, swapped = model
-    S, pred, dl, slot_f, slot_x, slot_g, gidx, gval = scratch
-    ks = max(k, 1)
-    _predict_rows(w, rows, nrows, F, k, mu0, mu_off, bias_off, fac_off, S, pred)
+def _group_loss(pred, dl, nrows, yi, loss_code):
+    """Loss of a group from its predictions ``pred[:nrows]``; its derivatives by the
+    predictions into ``dl[:nrows]`` (pointers)."""
     loss = 0.0
     if loss_code == SQUARED:
         e = pred[0] - yi
@@ -135,36 +136,69 @@ def _group_grad(w, model, rows, nrows, yi, si, scratch):
             g = _sigmoid(-d)
             dl[0] -= g
             dl[r] = g
+    return loss
+
+
+@njit(cache=True, fastmath=FASTMATH)
+def _pair_grad(w, model, rows, si, sc):
+    """Gradient of the common group, biased MF on one rating (two known ids): no
+    bookkeeping of shared rows. Returns ``(reg, m)``."""
+    k, alpha, alpha_b, mu_off = model.k, model.alpha, model.alpha_b, model.mu_off
+    bias_off, fac_off = model.bias_off, model.fac_off
+    gidx, gval, slot_g = sc.gidx, sc.gval, sc.slot_g
+    ks = max(k, 1)
     reg = 0.0
     m = 0
-    if nrows == 1 and F == 2 and rows[0] >= 0 and rows[1] >= 0:
-        # the common case, biased MF on one rating: no bookkeeping of shared rows
-        e = dl[0]
-        if mu_off >= 0:
-            gidx[m] = mu_off
-            gval[m] = si * e
+    e = sc.dl[0]
+    if mu_off >= 0:
+        gidx[m] = mu_off
+        gval[m] = si * e
+        m += 1
+    for f in range(2):
+        c = bias_off[f]
+        if c >= 0:
+            c += rows[f]
+            b = w[c]
+            gidx[m] = c
+            gval[m] = si * (e + alpha_b * b)
+            reg += alpha_b * b * b
             m += 1
-        for f in range(2):
-            c = bias_off[f]
-            if c >= 0:
-                c += rows[f]
-                b = w[c]
-                gidx[m] = c
-                gval[m] = si * (e + alpha_b * b)
-                reg += alpha_b * b * b
-                m += 1
-            slot_f[f] = f
-            slot_x[f] = rows[f]
-        a = fac_off[0] + rows[0] * k
-        b = fac_off[1] + rows[1] * k
-        for j in range(k):
-            p = w[a + j]
-            q = w[b + j]
-            slot_g[j] = si * (e * q + alpha * p)
-            slot_g[ks + j] = si * (e * p + alpha * q)
-            reg += alpha * (p * p + q * q)
-        return si * (loss + 0.5 * reg), m, 2
-    # general case: collect the gradient over unique (field, id) rows
+        sc.slot_f[f] = f
+        sc.slot_x[f] = rows[f]
+    a = fac_off[0] + rows[0] * k
+    b = fac_off[1] + rows[1] * k
+    for j in range(k):
+        p = w[a + j]
+        q = w[b + j]
+        slot_g[j] = si * (e * q + alpha * p)
+        slot_g[ks + j] = si * (e * p + alpha * q)
+        reg += alpha * (p * p + q * q)
+    return reg, m
+
+
+@njit(cache=True, fastmath=FASTMATH)
+def _find_slot(sc, ns, f, x, nrows, ks, k):
+    """The slot of row ``(f, x)``, a new zeroed one if none. Returns ``(s, ns)``."""
+    for q in range(ns):
+        if sc.slot_f[q] == f and sc.slot_x[q] == x:
+            return q, ns
+    s = ns
+    sc.slot_f[s] = f
+    sc.slot_x[s] = x
+    sc.S[(nrows + s) * ks] = 0.0  # bias gradient of the slot
+    for j in range(k):
+        sc.slot_g[s * ks + j] = 0.0
+    return s, ns + 1
+
+
+@njit(cache=True, fastmath=FASTMATH)
+def _collect_slots(w, model, rows, nrows, sc):
+    """The loss derivatives of a group's rows summed over its unique ``(field, id)``
+    rows (slots): bias parts in ``S[nrows + s]``, factor parts in ``slot_g[s]``.
+    Returns ``(ns, dmu)``."""
+    F, k, fac_off = model.F, model.k, model.fac_off
+    S, dl, slot_g = sc.S, sc.dl, sc.slot_g
+    ks = max(k, 1)
     ns = 0
     dmu = 0.0
     for r in range(nrows):
@@ -173,19 +207,7 @@ def _group_grad(w, model, rows, nrows, yi, si, scratch):
             x = rows[r * F + f]
             if x < 0:
                 continue
-            s = -1
-            for q in range(ns):
-                if slot_f[q] == f and slot_x[q] == x:
-                    s = q
-                    break
-            if s < 0:
-                s = ns
-                ns += 1
-                slot_f[s] = f
-                slot_x[s] = x
-                S[(nrows + s) * ks] = 0.0  # bias gradient of the slot
-                for j in range(k):
-                    slot_g[s * ks + j] = 0.0
+            s, ns = _find_slot(sc, ns, f, x, nrows, ks, k)
             S[(nrows + s) * ks] += dl[r]
             # d pred / d v_f = sum of the other fields' factors
             if F == 2:
@@ -198,19 +220,34 @@ def _group_grad(w, model, rows, nrows, yi, si, scratch):
                 base = fac_off[f] + x * k
                 for j in range(k):
                     slot_g[s * ks + j] += dl[r] * (S[r * ks + j] - w[base + j])
+    return ns, dmu
+
+
+@njit(cache=True, fastmath=FASTMATH)
+def _slot_grads(w, model, nrows, si, sc, ns, dmu):
+    """The weighted, regularised gradient of the collected slots: mean and biases as
+    coordinates ``gidx[:m]``/``gval[:m]``, factor rows in ``slot_g``. Returns
+    ``(reg, m)``."""
+    k, loss_code, alpha, alpha_b = model.k, model.loss_code, model.alpha, model.alpha_b
+    mu_off, bias_off, fac_off, swapped = (model.mu_off, model.bias_off, model.fac_off,
+                                          model.swapped)
+    gidx, gval, slot_g = sc.gidx, sc.gval, sc.slot_g
+    ks = max(k, 1)
+    reg = 0.0
+    m = 0
     if mu_off >= 0 and loss_code != BPR:
         gidx[m] = mu_off
         gval[m] = si * dmu
         m += 1
     for s in range(ns):
-        f = slot_f[s]
-        x = slot_x[s]
+        f = sc.slot_f[s]
+        x = sc.slot_x[s]
         # with BPR the biases of fields shared by both rows cancel: leave them alone
         if bias_off[f] >= 0 and (loss_code != BPR or swapped[f]):
             c = bias_off[f] + x
             b = w[c]
             gidx[m] = c
-            gval[m] = si * (S[(nrows + s) * ks] + alpha_b * b)
+            gval[m] = si * (sc.S[(nrows + s) * ks] + alpha_b * b)
             reg += alpha_b * b * b
             m += 1
         base = fac_off[f] + x * k
@@ -218,6 +255,28 @@ def _group_grad(w, model, rows, nrows, yi, si, scratch):
             v = w[base + j]
             slot_g[s * ks + j] = si * (slot_g[s * ks + j] + alpha * v)
             reg += alpha * v * v
+    return reg, m
+
+
+@njit(cache=True, fastmath=FASTMATH)
+def _group_grad(w, model, rows, nrows, yi, si, scratch):
+    """Loss (weighted, with the regularisation of the touched rows) and gradient of one
+    interaction group (the rows filled by :func:`_fill_group`).
+
+    The gradient is written as ``m`` unique bias/mean coordinates ``gidx[:m]`` with
+    values ``gval[:m]`` and ``ns`` factor rows: field ``slot_f[s]``, id ``slot_x[s]``,
+    gradient row ``s`` of ``slot_g``. ``model`` is a :class:`GroupModel`, ``scratch`` a
+    :class:`Scratch` of pointers, ``S`` and ``slot_g`` of stride ``max(k, 1)``; ``w``
+    and ``rows`` (stride ``F``) are pointers too. Returns ``(loss, m, ns)``.
+    """
+    _predict_rows(w, model, rows, nrows, scratch.S, scratch.pred)
+    loss = _group_loss(scratch.pred, scratch.dl, nrows, yi, model.loss_code)
+    if nrows == 1 and model.F == 2 and rows[0] >= 0 and rows[1] >= 0:
+        reg, m = _pair_grad(w, model, rows, si, scratch)
+        return si * (loss + 0.5 * reg), m, 2
+    # general case: collect the gradient over unique (field, id) rows
+    ns, dmu = _collect_slots(w, model, rows, nrows, scratch)
+    reg, m = _slot_grads(w, model, nrows, si, scratch, ns, dmu)
     return si * (loss + 0.5 * reg), m, ns
 
 
@@ -264,8 +323,8 @@ def _fill_group(data, i, rows, nrows):
 def group_model(F, k, loss_code, alpha, alpha_b, mu0, mu_off, bias_off, fac_off, swapped):
     """The model arguments of :func:`_group_grad`: the arrays as pointers (kernel
     arguments, which outlive them)."""
-    return (F, k, loss_code, alpha, alpha_b, mu0, mu_off, ptr(bias_off), ptr(fac_off),
-            ptr(swapped))
+    return GroupModel(F, k, loss_code, alpha, alpha_b, mu0, mu_off, ptr(bias_off),
+                      ptr(fac_off), ptr(swapped))
 
 
 @njit(inline="always")
@@ -273,9 +332,8 @@ def group_data(codes, swap_fields, item_table, pos_indptr, pos_items):
     """The training rows and negative-sampling tables as the pointers and sizes that
     :func:`_fill_group` takes (C-contiguous int64 arrays; computed once per call of
     a kernel, whose arguments they are, so the arrays outlive the pointers)."""
-    return (ptr(codes), codes.shape[1], ptr(swap_fields), swap_fields.size,
-            ptr(item_table), item_table.shape[0], ptr(pos_indptr), ptr(pos_items))
-
+    return GroupData(ptr(codes), codes.shape[1], ptr(swap_fields), swap_fields.size,
+                     ptr(item_table), item_table.shape[0], ptr(pos_indptr), ptr(pos_items))
 
 
 @njit(cache=True, fastmath=FASTMATH)
@@ -286,10 +344,11 @@ def predict(w, codes, k, mu0, mu_off, bias_off, fac_off):
     S = np.zeros(max(k, 1))
     pred = np.empty(1)
     row = np.empty(F, np.int64)
+    swapped = np.zeros(F, np.uint8)
+    model = group_model(F, k, SQUARED, 0.0, 0.0, mu0, mu_off, bias_off, fac_off, swapped)
     for i in range(n):
         for f in range(F):
             row[f] = codes[i, f]
-        _predict_rows(ptr(w), ptr(row), 1, F, k, mu0, mu_off, ptr(bias_off), ptr(fac_off),
-                      ptr(S), ptr(pred))
+        _predict_rows(ptr(w), model, ptr(row), 1, ptr(S), ptr(pred))
         out[i] = pred[0]
     return out

@@ -14,7 +14,7 @@ from ..base import SOLVER_PARAMETER_CONSTRAINTS, GDMixin, transactional
 from ..solver import Validation
 from ..utils._compat import Interval, StrOptions
 from ._ids import FieldEncoder
-from ._objective import MFObjective
+from ._objective import MFObjective, MFSpec, MFTables
 from ._recommend import RecommendMixin
 from ._tables import TablesMixin
 
@@ -342,16 +342,15 @@ class MatrixFactorization(TablesMixin, RecommendMixin, RegressorMixin, GDMixin,
             alpha_svdpp = alpha if self.alpha_svdpp is None else self.alpha_svdpp
         learn = (self.global_bias == "learn" if self.loss == "squared_error"
                  else self.loss == "logistic" and self.global_bias is not None)
-        return MFObjective(
-            codes, y, sw, n_ids=[len(e) for e in self._encoders],
-            n_components=self.n_components, loss=self.loss, alpha=alpha,
-            alpha_bias=alpha_bias, global_mean=self._mu, learn_mean=learn,
-            biases=self._bias_flags(F), init_std=self.init_std,
-            n_negatives=self.n_negatives, swap_fields=self._item_side,
-            item_table=self._item_table, seen_indptr=self._seen.indptr,
-            seen_items=self._seen.indices, svdpp=self.svdpp,
-            alpha_svdpp=alpha_svdpp,
-            seed=seed, dtype=dtype)
+        spec = MFSpec(n_ids=[len(e) for e in self._encoders],
+                      n_components=self.n_components, loss=self.loss, alpha=alpha,
+                      alpha_bias=alpha_bias, global_mean=self._mu, learn_mean=learn,
+                      biases=self._bias_flags(F), init_std=self.init_std,
+                      n_negatives=self.n_negatives, svdpp=self.svdpp,
+                      alpha_svdpp=alpha_svdpp, dtype=dtype)
+        tables = MFTables(swap_fields=self._item_side, item_table=self._item_table,
+                          seen_indptr=self._seen.indptr, seen_items=self._seen.indices)
+        return MFObjective(codes, y, sw, spec, tables, seed=seed)
 
     def _validation(self, X_val, y_val, sw_val, objective, dtype):
         codes = self._codes(X_val)

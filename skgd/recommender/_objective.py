@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -10,6 +14,52 @@ from . import _epochs as E
 from . import _kernels as K
 
 LOSS_CODES = {"squared_error": K.SQUARED, "logistic": K.LOGISTIC, "bpr": K.BPR}
+
+
+@dataclass(frozen=True)
+class MFSpec:
+    """The model of an :class:`MFObjective`.
+
+    ``n_ids``: ids per field (rows of each factor matrix); ``n_components``:
+    :math:`k`; ``loss``: ``"squared_error"``, ``"logistic"`` or ``"bpr"``;
+    ``alpha``/``alpha_bias``: :math:`\\alpha`, :math:`\\alpha_b`; ``global_mean``: the
+    fixed part of :math:`\\mu`, ``learn_mean``: whether it has a learned part (block
+    ``global_bias``); ``biases``: which fields have a bias vector (blocks
+    ``bias_<f>``); ``init_std``: factors start as :math:`\\mathcal N(0,
+    \\text{init\\_std}^2)`, biases at zero; ``n_negatives``: negatives per positive
+    (implicit losses); ``svdpp``: add the SVD++ term (two fields, ``squared_error``),
+    regularised by ``alpha_svdpp`` (:math:`\\alpha_y`); ``dtype``: parameter dtype.
+    """
+
+    n_ids: Sequence[int]
+    n_components: int
+    loss: str
+    alpha: float
+    alpha_bias: float
+    global_mean: float
+    learn_mean: bool
+    biases: Sequence[bool]
+    init_std: float
+    n_negatives: int = 1
+    svdpp: bool = False
+    alpha_svdpp: float = 0.0
+    dtype: Any = np.float64
+
+
+@dataclass(frozen=True)
+class MFTables:
+    """The item side and the users' items of an :class:`MFObjective`.
+
+    ``swap_fields``: the item-side fields (the item field first) replaced for a
+    negative; ``item_table`` (``(n_items, len(swap_fields))``): the item-side field
+    indices of every item; ``seen_indptr``/``seen_items``: CSR of each user's training
+    items (sorted), rejected as negatives and the sets :math:`N(u)` of ``svdpp``.
+    """
+
+    swap_fields: np.ndarray | None = None
+    item_table: np.ndarray | None = None
+    seen_indptr: np.ndarray | None = None
+    seen_items: np.ndarray | None = None
 
 
 class MFObjective(Objective):
@@ -51,44 +101,18 @@ class MFObjective(Objective):
         Ratings (``squared_error``); ignored by the implicit losses.
     sample_weight : ndarray of shape (n,)
         :math:`s_i` (rescaled to mean one internally).
-    n_ids : sequence of int
-        Ids per field (rows of each factor matrix).
-    n_components : int
-        :math:`k`.
-    loss : {"squared_error", "logistic", "bpr"}
-    alpha, alpha_bias : float
-        :math:`\alpha`, :math:`\alpha_b`.
-    global_mean : float
-        Fixed part of :math:`\mu`.
-    learn_mean : bool
-        Whether :math:`\mu` has a learned part (block ``global_bias``).
-    biases : sequence of bool
-        Which fields have a bias vector (blocks ``bias_<f>``).
-    init_std : float
-        Factors start as :math:`\mathcal N(0, \text{init\_std}^2)`, biases at zero.
-    n_negatives : int
-        Negatives per positive (implicit losses).
-    swap_fields : ndarray of int
-        The item-side fields (the item field first) replaced for a negative.
-    item_table : ndarray of shape (n_items, len(swap_fields))
-        The item-side field indices of every item.
-    seen_indptr, seen_items : ndarray
-        CSR of each user's training items (sorted), rejected as negatives and the sets
-        :math:`N(u)` of ``svdpp``.
-    svdpp : bool
-        Add the SVD++ term (needs two fields and ``squared_error``).
-    alpha_svdpp : float
-        :math:`\alpha_y`.
+    spec : MFSpec
+        The model: sizes, loss, regularisation, biases, initialisation, dtype.
+    tables : MFTables, optional
+        The item-side fields and each user's items (defaults: the item field alone, no
+        user history).
     seed : int
         Seeds negative sampling (a new seed is drawn per epoch).
-    dtype : dtype
-        Parameter dtype.
     """
 
-    def __init__(self, codes, y, sample_weight, *, n_ids, n_components, loss, alpha,
-                 alpha_bias, global_mean, learn_mean, biases, init_std, n_negatives=1,
-                 swap_fields=None, item_table=None, seen_indptr=None, seen_items=None,
-                 svdpp=False, alpha_svdpp=0.0, seed=0, dtype=np.float64):
+    def __init__(self, codes, y, sample_weight, spec: MFSpec, tables: MFTables | None = None,
+                 seed=0):
+        self.spec = spec
         self.codes = np.ascontiguousarray(codes, dtype=np.int64)
         self.n_samples, self.n_fields = self.codes.shape
         self.y = np.ascontiguousarray(y, dtype=np.float64)
@@ -96,15 +120,27 @@ class MFObjective(Objective):
         mean = sw.mean() if sw.size else 1.0
         # weights rescaled to mean one: the full-batch loss is exactly sum(s L)/sum(s)
         self.sw = np.ascontiguousarray(sw / mean if mean > 0 else sw)
-        self.dtype = np.dtype(dtype)
-        self.k = int(n_components)
-        self.loss = loss
-        self.loss_code = LOSS_CODES[loss]
-        self.alpha, self.alpha_bias = float(alpha), float(alpha_bias)
-        self.mu0 = float(global_mean)
-        self.n_ids = [int(n) for n in n_ids]
-        self.init_std = float(init_std)
-        self.n_negatives = int(n_negatives)
+        self.dtype = np.dtype(spec.dtype)
+        self.k = int(spec.n_components)
+        self.loss = spec.loss
+        self.loss_code = LOSS_CODES[spec.loss]
+        self.alpha, self.alpha_bias = float(spec.alpha), float(spec.alpha_bias)
+        self.mu0 = float(spec.global_mean)
+        self.n_ids = [int(n) for n in spec.n_ids]
+        self.init_std = float(spec.init_std)
+        self.n_negatives = int(spec.n_negatives)
+        self.svdpp = bool(spec.svdpp)
+        self.alpha_svdpp = float(spec.alpha_svdpp)
+        self._init_layout(spec.learn_mean, spec.biases)
+        self._init_tables(MFTables() if tables is None else tables)
+        self._hist = None
+        self._rng = np.random.RandomState(seed)
+        self._users = self._items = None
+        # scratch of the mini-batch gradient, allocated on first use
+        self._acc = self._mark = self._touched = None
+
+    def _init_layout(self, learn_mean, biases):
+        """The parameter blocks and the kernels' offsets into them."""
         shapes: dict[str, tuple[int, ...]] = {}
         if learn_mean:
             shapes["global_bias"] = (1,)
@@ -113,10 +149,8 @@ class MFObjective(Objective):
                 shapes[f"bias_{f}"] = (n,)
         for f, n in enumerate(self.n_ids):
             shapes[f"factors_{f}"] = (n, self.k)
-        self.svdpp = bool(svdpp)
-        self.alpha_svdpp = float(alpha_svdpp)
         if self.svdpp:
-            if self.n_fields != 2 or loss != "squared_error":
+            if self.n_fields != 2 or self.loss != "squared_error":
                 raise ValueError("svdpp=True needs two fields (user, item) and "
                                  "loss='squared_error'.")
             shapes["svdpp"] = (self.n_ids[1], self.k)
@@ -128,24 +162,23 @@ class MFObjective(Objective):
                                   for f in range(self.n_fields)], dtype=np.int64)
         self.fac_off = np.array([sl[f"factors_{f}"].start for f in range(self.n_fields)],
                                 dtype=np.int64)
-        F = self.n_fields
-        self.swap_fields = (np.array([1], dtype=np.int64) if swap_fields is None
-                            else np.asarray(swap_fields, dtype=np.int64))
-        self.swapped = np.zeros(F, dtype=np.uint8)
+
+    def _init_tables(self, tables):
+        """The negative-sampling tables and the users' item sets, as int64 arrays."""
+        self.swap_fields = (np.array([1], dtype=np.int64) if tables.swap_fields is None
+                            else np.asarray(tables.swap_fields, dtype=np.int64))
+        self.swapped = np.zeros(self.n_fields, dtype=np.uint8)
         self.swapped[self.swap_fields] = 1
+        item_table = tables.item_table
         if item_table is None:
             item_table = np.arange(self.n_ids[1], dtype=np.int64)[:, None]
         self.item_table = np.ascontiguousarray(item_table, dtype=np.int64)
+        seen_indptr, seen_items = tables.seen_indptr, tables.seen_items
         empty = np.zeros(1, dtype=np.int64)
         self.seen_indptr = empty if seen_indptr is None else seen_indptr.astype(np.int64)
         self.seen_items = empty if seen_items is None else seen_items.astype(np.int64)
         if seen_indptr is None:
             self.seen_indptr = np.zeros(self.n_ids[0] + 1, dtype=np.int64)
-        self._hist = None
-        self._rng = np.random.RandomState(seed)
-        self._users = self._items = None
-        # scratch of the mini-batch gradient, allocated on first use
-        self._acc = self._mark = self._touched = None
 
     # -- solver interface --------------------------------------------------------------
     def init_params(self, random_state) -> np.ndarray:
@@ -158,10 +191,17 @@ class MFObjective(Objective):
                 0.0, self.init_std, size=self.layout.shapes[name])
         return w
 
-    def _args(self):
-        return (self.k, self.loss_code, self.n_negatives, self.alpha, self.alpha_bias,
-                self.mu0, self.mu_off, self.bias_off, self.fac_off, self.swapped,
-                self.swap_fields, self.item_table, self.seen_indptr, self.seen_items)
+    def _bundles(self):
+        """The training rows and the model as the generic kernels take them."""
+        data = E.Groups(self.codes, self.y, self.sw, self.swap_fields, self.item_table,
+                        self.seen_indptr, self.seen_items)
+        spec = E.Spec(self.k, self.loss_code, self.n_negatives, self.alpha, self.alpha_bias,
+                      self.mu0, self.mu_off, self.bias_off, self.fac_off, self.swapped)
+        return data, spec
+
+    def _biased(self):
+        return E.Biased(self.alpha, self.alpha_bias, self.mu0, self.mu_off,
+                        int(self.bias_off[0]), int(self.bias_off[1]))
 
     def _seed(self, rng=None) -> int:
         return int((self._rng if rng is None else rng).randint(2**31 - 1))
@@ -175,9 +215,9 @@ class MFObjective(Objective):
             self._acc = np.zeros(self.layout.size)
             self._mark = np.full(self.layout.size, -1, dtype=np.int64)
             self._touched = np.empty(self.layout.size, dtype=np.int64)
-        loss, coords, vals = E.batch_grad(self.codes, self.y, self.sw, rows, *self._args(),
-                                          self._seed(rng), w, self._acc, self._mark,
-                                          self._touched)
+        loss, coords, vals = E.batch_grad(*self._bundles(), rows, self._seed(rng), w,
+                                          E.Accumulator(self._acc, self._mark,
+                                                        self._touched))
         m = max(rows.size, 1)
         vals /= m
         if idx is None:
@@ -190,8 +230,7 @@ class MFObjective(Objective):
         rows = np.arange(self.n_samples) if idx is None else np.asarray(idx, dtype=np.int64)
         if self.svdpp:
             return self._svdpp_value(w, rows)
-        loss = E.batch_loss(self.codes, self.y, self.sw, rows, *self._args(), self._seed(),
-                            w)
+        loss = E.batch_loss(*self._bundles(), rows, self._seed(), w)
         return float(loss / max(rows.size, 1))
 
     #: set False to run plain SGD through the compiled rule too (tests compare both)
@@ -235,16 +274,15 @@ class MFObjective(Objective):
         if ctx.kernel == "pair_sgd":
             # biased MF with plain SGD: the inlined special case (see sgd_pair_epoch)
             P, Q = self._factor_views(w)
-            loss, norm = E.sgd_pair_epoch(self._users, self._items, self.y, self.sw, order,
-                                          self.alpha, self.alpha_bias, self.mu0,
-                                          self.mu_off, int(self.bias_off[0]),
-                                          int(self.bias_off[1]), P, Q, w, ctx.lrs,
-                                          ctx.max_grad_norm)
+            loss, norm = E.sgd_pair_epoch(
+                E.Ratings(self._users, self._items, self.y, self.sw), order,
+                self._biased(), P, Q, w, E.Step(ctx.lrs, float(ctx.max_grad_norm)))
             n = max(order.size, 1)
             return loss / n, norm / n
-        loss, norm = E.sample_epoch(self.codes, self.y, self.sw, order,
-                                    *self._args(), self._seed(), ctx.rule, ctx.hp, w,
-                                    opt_state, ctx.lrs, ctx.t0, ctx.step, ctx.max_grad_norm)
+        data, spec = self._bundles()
+        loss, norm = E.sample_epoch(data, spec, order, self._seed(), w, ctx.rule,
+                                    E.RuleStep(ctx.hp, opt_state, ctx.lrs, ctx.t0, ctx.step,
+                                               ctx.max_grad_norm))
         n = max(order.size, 1)
         return loss / n, norm / n
 

@@ -34,16 +34,7 @@ KNOWN = {
     "skgd/neural_network/_sparse.py::_fwd_last",
     "skgd/neural_network/_sparse.py::_fwdm",
     "skgd/neural_network/_sparse.py::csr_rows_matmul_file",
-    "skgd/recommender/_epochs.py::_batch",
-    "skgd/recommender/_epochs.py::_pair_loop",
-    "skgd/recommender/_epochs.py::batch_grad",
-    "skgd/recommender/_epochs.py::batch_loss",
-    "skgd/recommender/_epochs.py::sample_epoch",
-    "skgd/recommender/_epochs.py::sgd_pair_epoch",
     "skgd/recommender/_epochs.py::svdpp_epoch",
-    "skgd/recommender/_kernels.py::_group_grad",
-    "skgd/recommender/_kernels.py::_predict_rows",
-    "skgd/recommender/_objective.py::__init__",
 }
 
 

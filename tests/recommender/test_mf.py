@@ -10,7 +10,7 @@ from sklearn.utils.estimator_checks import check_estimator
 
 from skgd.metrics import make_ranking_scorer
 from skgd.recommender import MatrixFactorization
-from skgd.recommender._objective import MFObjective
+from skgd.recommender._objective import MFObjective, MFSpec
 
 from ._data import ratings, surprise_order_data
 
@@ -26,10 +26,10 @@ def test_gradient_matches_finite_differences(loss, n_fields):
     n_ids = [5, 6, 3][:n_fields]
     codes = np.stack([rng.randint(0, m, 30) for m in n_ids], axis=1)
     codes[:5, 0], codes[:6, 1] = np.arange(5), np.arange(6)
-    obj = MFObjective(codes, rng.randn(30), rng.rand(30) + 0.5, n_ids=n_ids, n_components=3,
-                      loss=loss, alpha=0.1, alpha_bias=0.05, global_mean=0.3,
-                      learn_mean=True, biases=[True] * n_fields, init_std=0.5,
-                      n_negatives=2)
+    spec = MFSpec(n_ids=n_ids, n_components=3, loss=loss, alpha=0.1, alpha_bias=0.05,
+                  global_mean=0.3, learn_mean=True, biases=[True] * n_fields, init_std=0.5,
+                  n_negatives=2)
+    obj = MFObjective(codes, rng.randn(30), rng.rand(30) + 0.5, spec)
     w = obj.init_params(np.random.RandomState(1)) + 0.1 * rng.randn(obj.layout.size)
 
     def f(v):  # same negatives at every evaluation
