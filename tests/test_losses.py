@@ -64,3 +64,15 @@ def test_the_recommenders_losses_come_from_the_registry():
              if LOSSES.get(n).recommender_code is not None}
     assert codes == {"squared_error": MF_SQUARED, "log_loss": MF_LOGISTIC,
                      "logistic": MF_LOGISTIC, "bpr": MF_BPR}
+
+
+def test_matrix_factorization_takes_its_losses_from_the_registry():
+    from skgd import MatrixFactorization
+
+    rng = np.random.RandomState(0)
+    X = np.column_stack([rng.randint(20, size=300), rng.randint(25, size=300)])
+    a, b = (MatrixFactorization(n_components=4, loss=name, max_iter=3, random_state=0)
+            .fit(X).item_factors_ for name in ("logistic", "log_loss"))
+    np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="loss"):
+        MatrixFactorization(loss="huber").fit(X)

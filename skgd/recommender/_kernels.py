@@ -36,8 +36,10 @@ import numpy as np
 from numba import njit
 
 from .._lowlevel import FAST_ARCP, ptr
+from ..losses import MF_BPR, MF_LOGISTIC, MF_SQUARED
 
-SQUARED, LOGISTIC, BPR = 0, 1, 2
+# the losses' codes, as LOSSES declares them (Loss.recommender_code)
+SQUARED, LOGISTIC, BPR = MF_SQUARED, MF_LOGISTIC, MF_BPR
 
 #: the factorization kernels' fastmath flags (see :mod:`skgd._lowlevel.flags`)
 FASTMATH = FAST_ARCP

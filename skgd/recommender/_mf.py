@@ -11,6 +11,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ..base import SOLVER_PARAMETER_CONSTRAINTS, GDMixin, transactional
+from ..losses import LOSSES, MF_LOGISTIC, MF_SQUARED
 from ..solver import Validation
 from ..utils._compat import Interval, StrOptions
 from ._ids import FieldEncoder
@@ -200,7 +201,7 @@ class MatrixFactorization(TablesMixin, RecommendMixin, RegressorMixin, GDMixin,
     _parameter_constraints: dict = {
         **_SOLVER_PARAMS,
         "n_components": [Interval(Integral, 1, None, closed="left")],
-        "loss": [StrOptions({"squared_error", "logistic", "bpr"})],
+        "loss": [LOSSES.options(lambda c: c.recommender_code is not None)],
         "global_bias": [StrOptions({"mean", "learn"}), None],
         "biases": ["boolean", "array-like"],
         "alpha_bias": [Interval(Real, 0, None, closed="left"), None],
@@ -340,8 +341,9 @@ class MatrixFactorization(TablesMixin, RecommendMixin, RegressorMixin, GDMixin,
             alpha_bias = alpha if self.alpha_bias is None else self.alpha_bias
         if alpha_svdpp is None:
             alpha_svdpp = alpha if self.alpha_svdpp is None else self.alpha_svdpp
-        learn = (self.global_bias == "learn" if self.loss == "squared_error"
-                 else self.loss == "logistic" and self.global_bias is not None)
+        code = LOSSES.get(self.loss).recommender_code
+        learn = (self.global_bias == "learn" if code == MF_SQUARED
+                 else code == MF_LOGISTIC and self.global_bias is not None)
         spec = MFSpec(n_ids=[len(e) for e in self._encoders],
                       n_components=self.n_components, loss=self.loss, alpha=alpha,
                       alpha_bias=alpha_bias, global_mean=self._mu, learn_mean=learn,

@@ -9,11 +9,10 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from ..losses import LOSSES
 from ..solver import Objective, ParamLayout, SparseGrad
 from . import _epochs as E
 from . import _kernels as K
-
-LOSS_CODES = {"squared_error": K.SQUARED, "logistic": K.LOGISTIC, "bpr": K.BPR}
 
 
 @dataclass(frozen=True)
@@ -123,7 +122,7 @@ class MFObjective(Objective):
         self.dtype = np.dtype(spec.dtype)
         self.k = int(spec.n_components)
         self.loss = spec.loss
-        self.loss_code = LOSS_CODES[spec.loss]
+        self.loss_code = LOSSES.get(spec.loss).recommender_code
         self.alpha, self.alpha_bias = float(spec.alpha), float(spec.alpha_bias)
         self.mu0 = float(spec.global_mean)
         self.n_ids = [int(n) for n in spec.n_ids]
@@ -150,7 +149,7 @@ class MFObjective(Objective):
         for f, n in enumerate(self.n_ids):
             shapes[f"factors_{f}"] = (n, self.k)
         if self.svdpp:
-            if self.n_fields != 2 or self.loss != "squared_error":
+            if self.n_fields != 2 or self.loss_code != K.SQUARED:
                 raise ValueError("svdpp=True needs two fields (user, item) and "
                                  "loss='squared_error'.")
             shapes["svdpp"] = (self.n_ids[1], self.k)

@@ -9,6 +9,7 @@ import scipy.sparse as sp
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import validate_data
 
+from ..losses import LOSSES, MF_SQUARED
 from ..utils._compat import _check_sample_weight
 from ._ids import check_no_missing
 
@@ -25,7 +26,7 @@ class TablesMixin:
 
     @property
     def _implicit(self) -> bool:
-        return self.loss != "squared_error"
+        return LOSSES.get(self.loss).recommender_code != MF_SQUARED
 
     def _check_X(self, X, reset: bool):
         # the minimum of two fields only when fitting: at predict time the feature-count
