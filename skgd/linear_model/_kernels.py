@@ -27,12 +27,27 @@ reference-counts an array handed to a function at every call, and the per-row
 update used to pay about fifty such atomic calls (see ``_wscale``).
 """
 
+from collections import namedtuple
+
 import numpy as np
 from numba import njit
 
 from .._lowlevel import FAST, ptr
 from ..losses import one_output_loss
 from ._wscale import AHEAD, csr_rows, dense_rows, prefetch_csr_row, prefetch_dense_row
+
+#: one row: column and value pointers, its offset and length in them, whether it is a
+#: full row (all features, columns not read), its target and weight
+Row = namedtuple("Row", "cols vals off nnz full y sw")
+#: the parameters (pointer, size) and their layout
+ModelPtrs = namedtuple("ModelPtrs", "w n K n_coef fit_intercept")
+#: the penalty: strengths, per-coordinate steps, records (``R`` columns) and marks (see
+#: :func:`_catch_up`) and the number of penalised coefficients
+PenaltyPtrs = namedtuple("PenaltyPtrs", "l1 l2 step rec R marks n_pen")
+#: the update's rate, step count, summed rates before and after it, clipping threshold
+StepNow = namedtuple("StepNow", "lr t ck ck_next max_norm")
+#: per-row scratch: raw outputs, output gradient, touched coordinates and gradient
+Scratch = namedtuple("Scratch", "raw dl gidx gval")
 
 
 @njit(inline="always")
@@ -102,9 +117,9 @@ def _raw(cols, vals, off, nnz, contiguous, K, n_coef, fit_intercept, w, raw):
 
 
 @njit(cache=True)
-def _catch_up(w, coords, m, dense, n_pen, ck, l1, l2, step, rec, R, marks):
+def _catch_up(w, coords, m, dense, ck, pen):
     """Apply to the coordinates ``coords[:m]`` the penalty of the updates they missed,
-    up to the summed rate ``ck``.
+    up to the summed rate ``ck`` (``pen`` a :data:`PenaltyPtrs`).
 
     ``rec[i] = (summed rate at i's last penalty, i's step ratio, L1 owed, L1 paid)``
     (the last two only with an L1 part: ``R`` is 4 or 2)
@@ -112,6 +127,7 @@ def _catch_up(w, coords, m, dense, n_pen, ck, l1, l2, step, rec, R, marks):
     records ``marks = (summed rate after it, its rate)``; a coordinate whose record is
     older than the mark was last touched there, with ratio ``step[i] / marks[1]``.
     """
+    l1, l2, step, rec, R, marks, n_pen = pen
     mark_c, mark_lr = marks[0], marks[1]
     for j in range(m):
         i = j if dense else coords[j]
@@ -130,44 +146,59 @@ def _catch_up(w, coords, m, dense, n_pen, ck, l1, l2, step, rec, R, marks):
         rec[o + 1] = r
 
 
-@njit(cache=True, fastmath=FAST)
-def _update(cols, vals, off, nnz, all_dense, yi, si, k, K, n_coef, fit_intercept, code,
-            loss_fn, lp, rule, hp, w, n, state, lr, t, l1, l2, step, rec, R, marks, ck,
-            ck_next, max_norm, raw, dl, gidx, gval):
-    """One per-sample update of the row ``vals[off:off + nnz]`` (all arrays are
-    pointers; ``w`` has ``n`` entries; ``ck`` and ``ck_next`` are the summed rates
-    before and after this update); returns (weighted loss, gradient norm)."""
-    # touched coordinates: K per non-zero feature, then the intercepts (all of them,
-    # contiguously, for a full row: the rule then needs no index list)
-    m = n
-    if not all_dense:
-        m = 0
-        for j in range(nnz):
-            base = cols[off + j] * K
-            for c in range(K):
-                gidx[m] = base + c
-                m += 1
-        if fit_intercept:
-            for c in range(K):
-                gidx[m] = n_coef + c
-                m += 1
-    penalty = l1 != 0.0 or l2 != 0.0
-    if penalty and (marks[2] or not all_dense):
-        _catch_up(w, gidx, m, all_dense, n_coef, ck, l1, l2, step, rec, R, marks)
-    xsq = _raw(cols, vals, off, nnz, all_dense, K, n_coef, fit_intercept, w, raw)
+@njit(inline="always")
+def _touched(row, model, gidx):
+    """The touched coordinates into ``gidx``: K per non-zero feature, then the
+    intercepts (all of them, contiguously, for a full row: the rule then needs no index
+    list); returns their count."""
+    if row.full:
+        return model.n
+    K, n_coef = model.K, model.n_coef
+    cols, off = row.cols, row.off
+    m = 0
+    for j in range(row.nnz):
+        base = cols[off + j] * K
+        for c in range(K):
+            gidx[m] = base + c
+            m += 1
+    if model.fit_intercept:
+        for c in range(K):
+            gidx[m] = n_coef + c
+            m += 1
+    return m
+
+
+@njit(inline="always")
+def _output_grad(row, model, code, loss_fn, lp, scratch, max_norm):
+    """The row's loss and its (weighted, clipped) output gradient into ``scratch.dl``;
+    returns (loss, gradient norm before clipping)."""
+    K, raw, dl = model.K, scratch.raw, scratch.dl
+    xsq = _raw(row.cols, row.vals, row.off, row.nnz, row.full, K, model.n_coef,
+               model.fit_intercept, model.w, raw)
     if K == 1:
-        loss, dl[0] = one_output_loss(code, yi, raw[0], loss_fn, lp, raw, dl)
+        loss, dl[0] = one_output_loss(code, row.y, raw[0], loss_fn, lp, raw, dl)
     else:
-        loss = loss_fn(yi, raw, K, dl, lp)
+        loss = loss_fn(row.y, raw, K, dl, lp)
     # the gradient is the outer product si [x, 1] dl^T: its norm needs no extra pass
+    si = row.sw
     dsq = 0.0
     for c in range(K):
         dl[c] *= si
         dsq += dl[c] * dl[c]
-    norm = np.sqrt(dsq * (xsq + (1.0 if fit_intercept else 0.0)))
+    norm = np.sqrt(dsq * (xsq + (1.0 if model.fit_intercept else 0.0)))
+    # not clip_scale: under fastmath the factor max_norm / norm folds into the
+    # products differently, so this form is kept for bitwise-stable models
     if max_norm > 0.0 and norm > max_norm:
         for c in range(K):
             dl[c] *= max_norm / norm
+    return loss, norm
+
+
+@njit(inline="always")
+def _row_grad(row, model, dl, gval):
+    """The gradient's entries at the touched coordinates into ``gval``; returns their
+    count."""
+    K, vals, off, nnz = model.K, row.vals, row.off, row.nnz
     m = 0
     if K == 1:
         d0 = dl[0]
@@ -180,37 +211,60 @@ def _update(cols, vals, off, nnz, all_dense, yi, si, k, K, n_coef, fit_intercept
             for c in range(K):
                 gval[m] = dl[c] * x
                 m += 1
-    if fit_intercept:
+    if model.fit_intercept:
         for c in range(K):
             gval[m] = dl[c]
             m += 1
-    rule(w, gval, gidx, m, 1 if all_dense else 0, state, n, hp, lr, t, step)
+    return m
+
+
+@njit(inline="always")
+def _penalize_touched(full, gidx, m, w, lr, ck_next, pen):
+    """The penalty step of the coordinates the update touched (a full row: all of
+    them, recorded once in ``marks``)."""
+    l1, l2, step, rec, R, marks, n_coef = pen
+    if full:
+        _penalize_dense(w, step, n_coef, l1, l2, rec, R)
+        marks[0] = ck_next
+        marks[1] = lr
+    else:
+        marks[2] = 1.0
+        for j in range(m):
+            i = gidx[j]
+            if i < n_coef:
+                _penalize(w, i, step[i], l1, l2, rec, R)
+                rec[i * R] = ck_next
+                if lr > 0:
+                    rec[i * R + 1] = step[i] / lr
+
+
+@njit(cache=True, fastmath=FAST)
+def _update(row, model, code, loss_fn, lp, rule, opt, step, pen, scratch):
+    """One per-sample update of the :data:`Row` ``row`` (bundles of pointers: ``model``
+    a :data:`ModelPtrs`, ``opt`` the rule's ``(hp, state)``, ``step`` a :data:`StepNow`,
+    ``pen`` a :data:`PenaltyPtrs`, ``scratch`` a :data:`Scratch`); returns (weighted
+    loss, gradient norm)."""
+    gidx = scratch.gidx
+    m = _touched(row, model, gidx)
+    penalty = pen.l1 != 0.0 or pen.l2 != 0.0
+    if penalty and (pen.marks[2] or not row.full):
+        _catch_up(model.w, gidx, m, row.full, step.ck, pen)
+    loss, norm = _output_grad(row, model, code, loss_fn, lp, scratch, step.max_norm)
+    m = _row_grad(row, model, scratch.dl, scratch.gval)
+    rule(model.w, scratch.gval, gidx, m, 1 if row.full else 0, opt[1], model.n, opt[0],
+         step.lr, step.t, pen.step)
     if penalty:
-        if all_dense:
-            _penalize_dense(w, step, n_coef, l1, l2, rec, R)
-            marks[0] = ck_next
-            marks[1] = lr
-        else:
-            marks[2] = 1.0
-            for j in range(m):
-                i = gidx[j]
-                if i < n_coef:
-                    _penalize(w, i, step[i], l1, l2, rec, R)
-                    rec[i * R] = ck_next
-                    if lr > 0:
-                        rec[i * R + 1] = step[i] / lr
-    return si * loss, norm
+        _penalize_touched(row.full, gidx, m, model.w, step.lr, step.ck_next, pen)
+    return row.sw * loss, norm
 
 
 @njit(cache=True)
-def _finish(w, n_coef, ck, l1, l2, step, ratio, rec, marks, gidx):
+def _finish(w, pen, ck, ratio, rec, gidx):
     """End of epoch: catch up every coefficient and keep the step ratios (``gidx`` is
     only a live int64 array for the coordinate list, which ``dense=True`` skips)."""
-    if l1 != 0.0 or l2 != 0.0:
-        R = rec.shape[1]
-        _catch_up(ptr(w), ptr(gidx), n_coef, True, n_coef, ck, l1, l2, ptr(step), ptr(rec),
-                  R, ptr(marks))
-        for i in range(n_coef):
+    if pen.l1 != 0.0 or pen.l2 != 0.0:
+        _catch_up(ptr(w), ptr(gidx), pen.n_pen, True, ck, pen)
+        for i in range(pen.n_pen):
             ratio[i] = rec[i, 1]
 
 
@@ -224,15 +278,39 @@ def _buffers(w, K, d, ratio, l1):
             np.empty(w.size, np.int64), np.empty(w.size, w.dtype), np.zeros(3))
 
 
+@njit(inline="always")
+def _epoch_bundles(w, K, fit_intercept, d, n_coef, rule, penalty):
+    """Scratch arrays and the pointer bundles of an epoch (``d`` entries of row
+    scratch)."""
+    cols, vals, rec, raw, dl, gidx, gval, marks = _buffers(w, K, d, penalty.ratio,
+                                                           penalty.l1)
+    model = ModelPtrs(ptr(w), w.size, K, n_coef, fit_intercept)
+    pen = PenaltyPtrs(penalty.l1, penalty.l2, ptr(penalty.step), ptr(rec), rec.shape[1],
+                      ptr(marks), n_coef)
+    scratch = Scratch(ptr(raw), ptr(dl), ptr(gidx), ptr(gval))
+    opt = (ptr(rule.hp), ptr(rule.state))
+    return (cols, vals, rec, raw, dl, gidx, gval, marks), model, pen, scratch, opt
+
+
+@njit(inline="always")
+def _step_now(sched, k):
+    return StepNow(sched.lrs[k], float(sched.t0 + k + 1), sched.cum[k], sched.cum[k + 1],
+                   sched.max_norm)
+
+
 @njit(cache=True)
-def sgd_epoch_dense(X, y, sw, order, K, fit_intercept, loss_fn, lp, code, rule, hp, w,
-                    state, lrs, t0, l1, l2, step, ratio, cum, max_norm):
-    """Per-sample epoch over the rows ``order`` of a dense C-ordered ``X``. ``code`` is
-    the loss's :meth:`~skgd.losses.Loss.kernel_code`."""
+def sgd_epoch_dense(X, samples, shape, loss, rule, w, sched, penalty):
+    """Per-sample epoch over the rows ``samples.order`` of a dense C-ordered ``X``
+    (bundles of :mod:`._bundles`); returns (summed weighted loss, summed gradient
+    norm)."""
+    y, sw, order = samples
+    K = shape.K
     d = X.shape[1]
     n_coef = d * K
-    cols, vals, rec, raw, dl, gidx, gval, marks = _buffers(w, K, d, ratio, l1)
-    R = rec.shape[1]
+    bufs, model, pen, scratch, opt = _epoch_bundles(w, K, shape.fit_intercept, d, n_coef,
+                                                    rule, penalty)
+    cols, vals, rec, gidx = bufs[0], bufs[1], bufs[2], bufs[5]
+    lp = ptr(loss.params)
     loss_sum = 0.0
     norm_sum = 0.0
     rows = dense_rows(X, y, sw)
@@ -253,25 +331,28 @@ def sgd_epoch_dense(X, y, sw, order, K, fit_intercept, loss_fn, lp, code, rule, 
                     vals[nnz] = X[i, j]
                     nnz += 1
             cols_p, vals_p, off = ptr(cols), ptr(vals), 0
-        loss, norm = _update(cols_p, vals_p, off, nnz, nnz == d, y[i], sw[i], k, K, n_coef,
-                             fit_intercept, code, loss_fn, ptr(lp), rule, ptr(hp), ptr(w),
-                             w.size, ptr(state), lrs[k], float(t0 + k + 1), l1, l2,
-                             ptr(step), ptr(rec), R, ptr(marks), cum[k], cum[k + 1],
-                             max_norm, ptr(raw), ptr(dl), ptr(gidx), ptr(gval))
-        loss_sum += loss
+        row = Row(cols_p, vals_p, off, nnz, nnz == d, y[i], sw[i])
+        loss_k, norm = _update(row, model, loss.code, loss.fn, lp, rule.fn, opt,
+                               _step_now(sched, k), pen, scratch)
+        loss_sum += loss_k
         norm_sum += norm
-    _finish(w, n_coef, cum[order.size], l1, l2, step, ratio, rec, marks, gidx)
+    _finish(w, pen, sched.cum[order.size], penalty.ratio, rec, gidx)
     return loss_sum, norm_sum
 
 
 @njit(cache=True)
-def sgd_epoch_csr(data, indices, indptr, y, sw, order, K, fit_intercept, loss_fn, lp,
-                  code, rule, hp, w, state, lrs, t0, l1, l2, step, ratio, cum, max_norm):
-    """Per-sample epoch over the rows ``order`` of a CSR matrix (int64 ``indices``)."""
-    d = (w.size - (K if fit_intercept else 0)) // K
+def sgd_epoch_csr(X, samples, shape, loss, rule, w, sched, penalty):
+    """Per-sample epoch over the rows ``samples.order`` of a :data:`~._bundles.CSR`
+    ``X`` (int64 ``indices``); as :func:`sgd_epoch_dense`."""
+    data, indices, indptr = X.data, X.indices, X.indptr
+    y, sw, order = samples
+    K = shape.K
+    d = X.n_features
     n_coef = d * K
-    cols, vals, rec, raw, dl, gidx, gval, marks = _buffers(w, K, 1, ratio, l1)
-    R = rec.shape[1]
+    bufs, model, pen, scratch, opt = _epoch_bundles(w, K, shape.fit_intercept, 1, n_coef,
+                                                    rule, penalty)
+    rec, gidx = bufs[2], bufs[5]
+    lp = ptr(loss.params)
     loss_sum = 0.0
     norm_sum = 0.0
     rows = csr_rows(data, indices, indptr, y, sw)
@@ -282,13 +363,10 @@ def sgd_epoch_csr(data, indices, indptr, y, sw, order, K, fit_intercept, loss_fn
         a, b = indptr[i], indptr[i + 1]
         # with sorted indices a row of d entries is a full row: take the same code path
         # as a full dense row, so that dense and CSR input give bit-identical models
-        loss, norm = _update(ptr(indices), ptr(data), a, b - a, b - a == d, y[i], sw[i], k,
-                             K, n_coef, fit_intercept, code, loss_fn, ptr(lp), rule,
-                             ptr(hp), ptr(w), w.size, ptr(state), lrs[k],
-                             float(t0 + k + 1), l1, l2, ptr(step), ptr(rec), R, ptr(marks),
-                             cum[k], cum[k + 1], max_norm, ptr(raw), ptr(dl), ptr(gidx),
-                             ptr(gval))
-        loss_sum += loss
+        row = Row(ptr(indices), ptr(data), a, b - a, b - a == d, y[i], sw[i])
+        loss_k, norm = _update(row, model, loss.code, loss.fn, lp, rule.fn, opt,
+                               _step_now(sched, k), pen, scratch)
+        loss_sum += loss_k
         norm_sum += norm
-    _finish(w, n_coef, cum[order.size], l1, l2, step, ratio, rec, marks, gidx)
+    _finish(w, pen, sched.cum[order.size], penalty.ratio, rec, gidx)
     return loss_sum, norm_sum

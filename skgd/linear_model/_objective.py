@@ -8,6 +8,7 @@ import scipy.sparse as sp
 from ..losses import Loss, Multinomial
 from ..solver import Objective, ParamLayout
 from ..utils._validation import canonical_csr
+from ._bundles import CSR, LossFn, Penalty, Rule, Samples, Schedule, Shape
 from ._fused import dense_loss_grad
 from ._kernels import sgd_epoch_csr, sgd_epoch_dense
 from ._wscale import sgd_l2_epoch_csr, sgd_l2_epoch_dense
@@ -191,16 +192,19 @@ class LinearObjective(Objective):
             return self._sgd_l2_epoch(w, order, ctx)
         cum = np.concatenate(([0.0], np.cumsum(ctx.lrs)))
         order = order.astype(np.int64, copy=False)
-        args = (self.y_flat, self.sw, order, self.K, self.fit_intercept,
-                self.loss.kernel, self.loss.params(), self.loss.kernel_code(), ctx.rule,
-                ctx.hp, w, opt_state,
-                ctx.lrs, ctx.t0, ctx.l1, ctx.l2, ctx.step, ctx.ratio, cum, ctx.max_grad_norm)
+        args = (Samples(self.y_flat, self.sw, order), Shape(self.K, self.fit_intercept),
+                self._loss_fn(), Rule(ctx.rule, ctx.hp, opt_state), w,
+                Schedule(ctx.lrs, ctx.t0, cum, ctx.max_grad_norm),
+                Penalty(ctx.l1, ctx.l2, ctx.step, ctx.ratio))
         if self.sparse:
-            loss, norm = sgd_epoch_csr(*self._csr_arrays(), *args)
+            loss, norm = sgd_epoch_csr(CSR(*self._csr_arrays(), self.n_features), *args)
         else:
             loss, norm = sgd_epoch_dense(self.X, *args)
         n = max(order.size, 1)
         return loss / n, norm / n
+
+    def _loss_fn(self) -> LossFn:
+        return LossFn(self.loss.kernel, self.loss.params(), self.loss.kernel_code())
 
     def _sgd_l2_epoch(self, w, order, ctx):
         """Plain SGD with L2 or no penalty: the ``wscale`` kernels (see ``_wscale``)."""
