@@ -238,6 +238,7 @@ def test_simd_first_layer_kernels_every_width(dtype, width):
     equal the dense products."""
     from skgd.neural_network._kernels import dense_to_csr
     from skgd.neural_network._sparse import (
+        Filing,
         csr_rows_matmul,
         csr_rows_matmul_file,
         csr_rows_t_matmul,
@@ -270,7 +271,7 @@ def test_simd_first_layer_kernels_every_width(dtype, width):
     srow = np.full(data.size * 2, -1, np.int16)
     sval = np.full(data.size * 2, np.nan, dtype)
     Z = np.full((rows.size, width), np.nan, dtype)
-    csr_rows_matmul_file(data, indices, indptr, rows, W, b, Z, block, cnt, srow, sval)
+    csr_rows_matmul_file(data, indices, indptr, rows, W, b, Z, Filing(block, cnt, srow, sval))
     np.testing.assert_allclose(Z, X[rows] @ W + b, **tol)
     G, gb = np.full_like(W, np.nan), np.full_like(b, np.nan)
     filed_t_matmul(cnt, srow, sval, D, G, gb)
