@@ -26,7 +26,6 @@ KNOWN = {
     "skgd/linear_model/_wscale.py::_one_output",
     "skgd/linear_model/_wscale.py::sgd_l2_epoch_csr",
     "skgd/linear_model/_wscale.py::sgd_l2_epoch_dense",
-    "skgd/neural_network/_objective.py::__init__",
     "skgd/recommender/_epochs.py::_batch",
     "skgd/recommender/_epochs.py::_pair_loop",
     "skgd/recommender/_epochs.py::batch_grad",
