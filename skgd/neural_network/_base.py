@@ -14,7 +14,7 @@ from ..utils._compat import Interval, StrOptions, _check_sample_weight
 from ..utils._validation import canonical_csr, checked_sparse
 from ._activations import ACTIVATIONS, get_activation
 from ._network import forward_eval
-from ._objective import MLPObjective
+from ._objective import MLPObjective, MLPSpec
 
 DTYPES = [np.float64, np.float32]
 
@@ -94,11 +94,11 @@ class BaseMLP(GDMixin, BaseEstimator):
     # --- fitting --------------------------------------------------------------------
     def _objective(self, X, y_enc, sw, n_outputs, buffers=None):
         hidden = self._hidden()
-        return MLPObjective(
-            X, y_enc, sw, [X.shape[1], *hidden, n_outputs], get_activation(self.activation),
-            self._loss(), dropout=_check_rates(self.dropout, len(hidden)),
-            batch_norm=self.batch_norm, init=self.init, activation_name=self.activation,
-            buffers=buffers)
+        spec = MLPSpec(
+            (X.shape[1], *hidden, n_outputs), get_activation(self.activation), self._loss(),
+            dropout=tuple(_check_rates(self.dropout, len(hidden))),
+            batch_norm=self.batch_norm, init=self.init, activation_name=self.activation)
+        return MLPObjective(X, y_enc, sw, spec, buffers=buffers)
 
     @transactional
     def _fit(self, X, y, sample_weight, X_val, y_val, *, partial: bool, classes=None):

@@ -18,7 +18,13 @@ from numba import njit
 
 from .._lowlevel import ptr
 from .._lowlevel.simd import advance
-from ._sparse import csr_rows_matmul, csr_rows_matmul_file, csr_rows_t_matmul, filed_t_matmul
+from ._sparse import (
+    Filing,
+    csr_rows_matmul,
+    csr_rows_matmul_file,
+    csr_rows_t_matmul,
+    filed_t_matmul,
+)
 
 
 @njit(cache=True, boundscheck=False, nogil=True)
@@ -125,7 +131,7 @@ class CSRRows:
     def __init__(self, X):
         self.shape = X.shape
         self.dtype = X.dtype
-        self._slots = None  # (rows, cnt, srow, sval) of the last recorded forward product
+        self._slots = None  # (rows, Filing) of the last recorded forward product
         self._buffers = {}
         self.dense_cols, self.dense = None, None
         self._dense_batch = None  # (rows, X[rows][:, dense_cols]) of the last record
@@ -175,9 +181,10 @@ class CSRRows:
         if key not in self._buffers:  # one set per batch size (the last batch differs)
             # int16 batch-row numbers when they fit: less index traffic
             itype = np.int16 if n_rows <= np.iinfo(np.int16).max else np.int32
-            self._buffers[key] = (np.empty((-(-n_rows // SLOT_BLOCK), self.shape[1]),
-                                           np.int32),
-                                  np.empty(capacity, itype), np.empty(capacity, dtype))
+            self._buffers[key] = Filing(SLOT_BLOCK,
+                                        np.empty((-(-n_rows // SLOT_BLOCK), self.shape[1]),
+                                                 np.int32),
+                                        np.empty(capacity, itype), np.empty(capacity, dtype))
         return self._buffers[key]
 
     def matmul(self, rows: np.ndarray, W: np.ndarray, b: np.ndarray | None = None,
@@ -192,8 +199,8 @@ class CSRRows:
             csr_rows_matmul(self.data, self.indices, self.indptr, rows, W, b, out)
         else:
             csr_rows_matmul_file(self.data, self.indices, self.indptr, rows, W, b, out,
-                                 SLOT_BLOCK, *buffers)
-            self._slots = (rows, *buffers)
+                                 buffers)
+            self._slots = (rows, buffers)
         if self.dense_cols is not None:
             xb = np.take(self.dense, rows, axis=0)
             out += xb.astype(W.dtype, copy=False) @ W[self.dense_cols]
@@ -207,8 +214,9 @@ class CSRRows:
         D = np.ascontiguousarray(D)
         gb = np.empty(0, dtype=D.dtype) if out_sum is None else out_sum
         slots, self._slots = self._slots, None
-        if slots is not None and slots[0] is rows and slots[3].dtype == D.dtype:
-            filed_t_matmul(*slots[1:], D, out, gb)
+        if slots is not None and slots[0] is rows and slots[1].sval.dtype == D.dtype:
+            filing = slots[1]
+            filed_t_matmul(filing.cnt, filing.srow, filing.sval, D, out, gb)
         elif D.dtype == np.float32:
             csr_rows_t_matmul(self.data, self.indices, self.indptr, rows, D, out, gb)
         else:

@@ -2,6 +2,8 @@ r"""The multi-layer perceptron objective handed to the solver."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -19,7 +21,7 @@ from ._network import (
     layout_shapes,
 )
 
-__all__ = ["MLPObjective"]
+__all__ = ["MLPObjective", "MLPSpec"]
 
 #: dense inputs with at most this fraction of non-zeros run the first layer on a CSR
 #: copy (the MNIST pixels have 19 %); above it BLAS on the dense rows is faster
@@ -36,6 +38,19 @@ def _first_layer_csr(X):
     if np.count_nonzero(X) > SPARSE_FIRST_LAYER_DENSITY * X.size:
         return None
     return CSRRows(X)
+
+
+@dataclass(frozen=True)
+class MLPSpec:
+    """The network and loss of an :class:`MLPObjective` (see its parameters)."""
+
+    layer_sizes: tuple
+    activation: Activation
+    loss: Loss
+    dropout: tuple = ()
+    batch_norm: bool = False
+    init: str = "glorot"
+    activation_name: str = "relu"
 
 
 class MLPObjective(Objective):
@@ -68,6 +83,14 @@ class MLPObjective(Objective):
         Class indices ``(n,)`` for the ``multinomial`` loss, else ``(n, K)`` floats.
     sample_weight : ndarray of shape (n_samples,)
         :math:`s_i` (sample weight times class weight).
+    spec : MLPSpec
+        The network and loss, the fields below.
+    buffers : dict, optional
+        Running batch-norm statistics to share (the validation objective shares the
+        training objective's) or to continue from (``warm_start``).
+
+    The fields of :class:`MLPSpec`:
+
     layer_sizes : sequence of int
         ``[n_features, *hidden_layer_sizes, n_outputs]``.
     activation : Activation
@@ -81,14 +104,13 @@ class MLPObjective(Objective):
         Batch-normalise the hidden layers (before the activation).
     init : {"glorot", "he"}
         Uniform initialisation of the weights (biases and shifts start at 0, scales at 1).
-    buffers : dict, optional
-        Running batch-norm statistics to share (the validation objective shares the
-        training objective's) or to continue from (``warm_start``).
+    activation_name : str
+        The activation's name (for the initialisation's gain).
     """
 
-    def __init__(self, X, y, sample_weight, layer_sizes, activation: Activation, loss: Loss,
-                 dropout=(), batch_norm: bool = False, init: str = "glorot",
-                 activation_name: str = "relu", buffers=None):
+    def __init__(self, X, y, sample_weight, spec: MLPSpec, buffers=None):
+        self.spec = spec
+        loss, dropout = spec.loss, spec.dropout
         self.dtype = np.dtype(X.dtype)
         self.n_samples = X.shape[0]
         self.csr = _first_layer_csr(X)
@@ -106,16 +128,16 @@ class MLPObjective(Objective):
         # weights rescaled to mean one: the full-batch loss is exactly sum(s L)/sum(s)
         self.sw = sw / mean if mean > 0 else sw
         self.unit_weights = bool(np.all(self.sw == 1.0))
-        self.layer_sizes = [int(s) for s in layer_sizes]
+        self.layer_sizes = [int(s) for s in spec.layer_sizes]
         self.n_layers = len(self.layer_sizes) - 1
-        self.activation = activation
-        self.activation_name = activation_name
+        self.activation = spec.activation
+        self.activation_name = spec.activation_name
         self.loss = loss
         self.smooth = loss.smooth
         rates = list(dropout) + [0.0] * (self.n_layers - 1 - len(dropout))
         self.dropout = [float(p) for p in rates[: self.n_layers - 1]]
-        self.batch_norm = bool(batch_norm)
-        self.init = init
+        self.batch_norm = bool(spec.batch_norm)
+        self.init = spec.init
         shapes, penalized = layout_shapes(self.layer_sizes, self.batch_norm)
         self.layout = ParamLayout(shapes, penalized)
         self.buffers = buffers if buffers is not None else (

@@ -24,10 +24,14 @@ updated and written per stored value.
 The forward kernels hand their helpers raw pointers (:func:`~skgd._lowlevel.ptr`,
 rows addressed with :func:`~._simd.advance`), not arrays or row views: each array
 argument of a helper call, and each row view, cost two atomic reference-count calls
-that also spill the vector registers, about 20 per batch row.
+that also spill the vector registers, about 20 per batch row. The pointers travel in
+small named tuples (:class:`Values`, :class:`Layer`, :class:`Cursor`), which the
+inlined helpers unpack at no cost.
 """
 
 from __future__ import annotations
+
+from collections import namedtuple
 
 import numpy as np
 from numba import njit
@@ -38,6 +42,20 @@ from .._lowlevel.simd import advance, lanes, prefetch, vfma, vload, vloadm, vspl
 #: rows ahead whose stored values are prefetched (the batch rows are scattered over
 #: the training set, so the hardware prefetcher cannot guess the next row's address)
 AHEAD = 2
+
+#: the stored values a register kernel sums (pointers): ``data[p]`` times the row
+#: ``indices[p]`` of the layer's matrix, for ``p`` in a range; the values and column
+#: indices of CSR rows, or (:func:`filed_t_matmul`) the filed values and batch rows
+Values = namedtuple("Values", "data indices")
+#: the matrix and start rows of a register kernel (pointers): ``W`` with rows of
+#: ``width`` elements, and ``b``, the row the sums start from (the intercept)
+Layer = namedtuple("Layer", "W width b")
+#: where a forward kernel files the row ``r``'s values (pointers, see :func:`_file`):
+#: the column cursors of the row's block, and the batch-row and value arrays
+Cursor = namedtuple("Cursor", "cur srow sval")
+#: the column filing of :func:`csr_rows_matmul_file` (arrays): blocks of ``block`` rows,
+#: the column ends ``cnt`` (n_blocks, n_features), batch rows ``srow`` and values ``sval``
+Filing = namedtuple("Filing", "block cnt srow sval")
 
 
 @njit(inline="always")
@@ -62,8 +80,10 @@ def _prefetch_row(X, r):
 
 
 @njit(inline="always", boundscheck=False)
-def _fwd12(data, indices, s, e, W, width, b, o, c, L):
-    # pointers; W has rows of width elements
+def _fwd12(X, s, e, M, o, c, L):
+    # columns [c, c + 12 L) of the output row o (a pointer)
+    data, indices = X
+    W, width, b = M
     a, h = vload(b, c, 16), vload(b, c + 8 * L, 8)
     for p in range(s, e):
         w, v = advance(W, indices[p] * width), data[p]
@@ -74,8 +94,10 @@ def _fwd12(data, indices, s, e, W, width, b, o, c, L):
 
 
 @njit(inline="always", boundscheck=False)
-def _fwd13(data, indices, s, e, W, width, b, o, c, L, k):
+def _fwd13(X, s, e, M, o, c, L, k):
     # 12 registers and a 13th for the last k <= L columns (masked when k < L)
+    data, indices = X
+    W, width, b = M
     t = c + 12 * L
     a, h = vload(b, c, 16), vload(b, c + 8 * L, 8)
     if k == L:  # a masked store is microcoded on AMD: keep whole registers unmasked
@@ -99,8 +121,10 @@ def _fwd13(data, indices, s, e, W, width, b, o, c, L, k):
 
 
 @njit(inline="always", boundscheck=False)
-def _fwd8m(data, indices, s, e, W, width, b, o, c, L, k):
+def _fwd8m(X, s, e, M, o, c, L, k):
     # 8 registers and 4 masked ones for the last k <= 4 L columns
+    data, indices = X
+    W, width, b = M
     a, h = vload(b, c, 16), vloadm(b, c + 8 * L, 8, k)
     for p in range(s, e):
         w, v = advance(W, indices[p] * width), data[p]
@@ -111,7 +135,9 @@ def _fwd8m(data, indices, s, e, W, width, b, o, c, L, k):
 
 
 @njit(inline="always", boundscheck=False)
-def _fwdm(data, indices, s, e, W, width, b, o, c, k, units):
+def _fwdm(X, s, e, M, o, c, k, units):
+    data, indices = X
+    W, width, b = M
     a = vloadm(b, c, units, k)
     for p in range(s, e):
         a = vfma(vloadm(advance(W, indices[p] * width), c, units, k),
@@ -120,18 +146,18 @@ def _fwdm(data, indices, s, e, W, width, b, o, c, k, units):
 
 
 @njit(inline="always", boundscheck=False)
-def _fwd_last(data, indices, s, e, W, width, b, o, c, L, rem):
+def _fwd_last(X, s, e, M, o, c, L, rem):
     # the last segment: columns [c, c + rem), 0 < rem <= 13 L
     if rem > 12 * L:
-        _fwd13(data, indices, s, e, W, width, b, o, c, L, rem - 12 * L)
+        _fwd13(X, s, e, M, o, c, L, rem - 12 * L)
     elif rem > 8 * L:
-        _fwd8m(data, indices, s, e, W, width, b, o, c, L, rem - 8 * L)
+        _fwd8m(X, s, e, M, o, c, L, rem - 8 * L)
     elif rem > 4 * L:
-        _fwdm(data, indices, s, e, W, width, b, o, c, rem, 16)
+        _fwdm(X, s, e, M, o, c, rem, 16)
     elif rem > L:
-        _fwdm(data, indices, s, e, W, width, b, o, c, rem, 8)
+        _fwdm(X, s, e, M, o, c, rem, 8)
     else:
-        _fwdm(data, indices, s, e, W, width, b, o, c, rem, 2)
+        _fwdm(X, s, e, M, o, c, rem, 2)
 
 
 @njit(cache=True, boundscheck=False, nogil=True)
@@ -142,22 +168,20 @@ def csr_rows_matmul(data, indices, indptr, rows, W, b, out):
     L = lanes(W)
     n = rows.size
     X = _csr(data, indices, indptr, rows)
-    dp, ip, Wp, bp, op = X[0], X[1], ptr(W), ptr(b), ptr(out)
+    V, M, op = Values(X[0], X[1]), Layer(ptr(W), width, ptr(b)), ptr(out)
     c = 0
     while width - c > 13 * L:
         for r in range(n):
             i = rows[r]
             if c == 0:
                 _prefetch_row(X, r + AHEAD)
-            _fwd12(dp, ip, indptr[i], indptr[i + 1], Wp, width, bp, advance(op, r * width),
-                   c, L)
+            _fwd12(V, indptr[i], indptr[i + 1], M, advance(op, r * width), c, L)
         c += 12 * L
     for r in range(n):
         i = rows[r]
         if c == 0:
             _prefetch_row(X, r + AHEAD)
-        _fwd_last(dp, ip, indptr[i], indptr[i + 1], Wp, width, bp, advance(op, r * width),
-                  c, L, width - c)
+        _fwd_last(V, indptr[i], indptr[i + 1], M, advance(op, r * width), c, L, width - c)
 
 
 @njit(inline="always", boundscheck=False)
@@ -250,8 +274,11 @@ def _file(cur, srow, sval, j, r, v):
 
 
 @njit(inline="always", boundscheck=False)
-def _fwd12_file(data, indices, s, e, W, width, b, o, L, r, cur, srow, sval):
+def _fwd12_file(X, s, e, M, o, L, r, F):
     # _fwd12 of columns [0, 12 L) that also files the row's values (see below)
+    data, indices = X
+    W, width, b = M
+    cur, srow, sval = F
     a, h = vload(b, 0, 16), vload(b, 8 * L, 8)
     for p in range(s, e):
         j, v = indices[p], data[p]
@@ -264,8 +291,11 @@ def _fwd12_file(data, indices, s, e, W, width, b, o, L, r, cur, srow, sval):
 
 
 @njit(inline="always", boundscheck=False)
-def _fwd13_file(data, indices, s, e, W, width, b, o, L, k, r, cur, srow, sval):
+def _fwd13_file(X, s, e, M, o, L, k, r, F):
     # _fwd13 of columns [0, 12 L + k) that also files the row's values
+    data, indices = X
+    W, width, b = M
+    cur, srow, sval = F
     t = 12 * L
     a, h = vload(b, 0, 16), vload(b, 8 * L, 8)
     z = vload(b, t, 2) if k == L else vloadm(b, t, 2, k)
@@ -282,20 +312,21 @@ def _fwd13_file(data, indices, s, e, W, width, b, o, L, k, r, cur, srow, sval):
 
 
 @njit(cache=True, boundscheck=False, nogil=True)
-def csr_rows_matmul_file(data, indices, indptr, rows, W, b, out, block, cnt, srow, sval):
+def csr_rows_matmul_file(data, indices, indptr, rows, W, b, out, filing):
     """:func:`csr_rows_matmul` that also files the stored values by column for
-    :func:`filed_t_matmul`: the batch in blocks of ``block`` rows, each block in CSC
-    form, one after the other in ``srow`` (batch row) and ``sval`` (value), of length
-    at least the batch's number of stored values. On return ``cnt[q, j]`` (shape
-    (n_blocks, n_features)) is the end of block ``q``'s column ``j`` in that order; it
-    starts where the previous ``(q, j)`` (row-major) ends. A counting pass sizes the
-    columns; the filing itself rides along the first register segment's sweep, where
-    its scalar stores overlap the vector FMAs."""
+    :func:`filed_t_matmul`, into ``filing`` (a :class:`Filing`): the batch in blocks of
+    ``block`` rows, each block in CSC form, one after the other in ``srow`` (batch row)
+    and ``sval`` (value), of length at least the batch's number of stored values. On
+    return ``cnt[q, j]`` (shape (n_blocks, n_features)) is the end of block ``q``'s
+    column ``j`` in that order; it starts where the previous ``(q, j)`` (row-major)
+    ends. A counting pass sizes the columns; the filing itself rides along the first
+    register segment's sweep, where its scalar stores overlap the vector FMAs."""
+    block, cnt, srow, sval = filing
     width = W.shape[1]
     L = lanes(W)
     n = rows.size
     X = _csr(data, indices, indptr, rows)
-    dp, ip, Wp, bp, op = X[0], X[1], ptr(W), ptr(b), ptr(out)
+    V, M, op = Values(X[0], X[1]), Layer(ptr(W), width, ptr(b)), ptr(out)
     sr, sv, cp, nf = ptr(srow), ptr(sval), ptr(cnt), cnt.shape[1]
     cnt[...] = 0
     for r in range(n):
@@ -312,9 +343,8 @@ def csr_rows_matmul_file(data, indices, indptr, rows, W, b, out, block, cnt, sro
         for r in range(n):
             i = rows[r]
             _prefetch_row(X, r + AHEAD)
-            _fwd13_file(dp, ip, indptr[i], indptr[i + 1], Wp, width, bp,
-                        advance(op, r * width), L, width - 12 * L, r,
-                        advance(cp, r // block * nf), sr, sv)
+            _fwd13_file(V, indptr[i], indptr[i + 1], M, advance(op, r * width), L,
+                        width - 12 * L, r, Cursor(advance(cp, r // block * nf), sr, sv))
         return
     if width <= 13 * L:  # one narrower segment: file in a pass of its own
         for r in range(n):
@@ -325,19 +355,17 @@ def csr_rows_matmul_file(data, indices, indptr, rows, W, b, out, block, cnt, sro
         return
     for r in range(n):
         i = rows[r]
-        _fwd12_file(dp, ip, indptr[i], indptr[i + 1], Wp, width, bp, advance(op, r * width),
-                    L, r, advance(cp, r // block * nf), sr, sv)
+        _fwd12_file(V, indptr[i], indptr[i + 1], M, advance(op, r * width), L, r,
+                    Cursor(advance(cp, r // block * nf), sr, sv))
     c = 12 * L
     while width - c > 13 * L:
         for r in range(n):
             i = rows[r]
-            _fwd12(dp, ip, indptr[i], indptr[i + 1], Wp, width, bp, advance(op, r * width),
-                   c, L)
+            _fwd12(V, indptr[i], indptr[i + 1], M, advance(op, r * width), c, L)
         c += 12 * L
     for r in range(n):
         i = rows[r]
-        _fwd_last(dp, ip, indptr[i], indptr[i + 1], Wp, width, bp, advance(op, r * width),
-                  c, L, width - c)
+        _fwd_last(V, indptr[i], indptr[i + 1], M, advance(op, r * width), c, L, width - c)
 
 
 @njit(cache=True, boundscheck=False, nogil=True)
@@ -359,7 +387,7 @@ def filed_t_matmul(cnt, srow, sval, D, G, gb):
             d = D[r]
             for k in range(width):
                 gb[k] += d[k]
-    sv, sr, Dp, Gp = ptr(sval), ptr(srow), ptr(D), ptr(G)
+    V, Dp, Gp = Values(ptr(sval), ptr(srow)), ptr(D), ptr(G)
     s = 0
     for q in range(cnt.shape[0]):
         c = cnt[q]
@@ -369,10 +397,10 @@ def filed_t_matmul(cnt, srow, sval, D, G, gb):
                 continue
             g = advance(Gp, j * width)
             # the first block writes every row of G (ptr(zero) here keeps zero alive)
-            b = ptr(zero) if q == 0 else g
+            M = Layer(Dp, width, ptr(zero) if q == 0 else g)
             t = 0
             while width - t > 13 * L:
-                _fwd12(sv, sr, s, e, Dp, width, b, g, t, L)
+                _fwd12(V, s, e, M, g, t, L)
                 t += 12 * L
-            _fwd_last(sv, sr, s, e, Dp, width, b, g, t, L, width - t)
+            _fwd_last(V, s, e, M, g, t, L, width - t)
             s = e

@@ -22,14 +22,6 @@ KNOWN = {
     "skgd/linear_model/_wscale.py::_one_output",
     "skgd/linear_model/_wscale.py::sgd_l2_epoch_csr",
     "skgd/linear_model/_wscale.py::sgd_l2_epoch_dense",
-    "skgd/neural_network/_objective.py::__init__",
-    "skgd/neural_network/_sparse.py::_fwd12_file",
-    "skgd/neural_network/_sparse.py::_fwd13",
-    "skgd/neural_network/_sparse.py::_fwd13_file",
-    "skgd/neural_network/_sparse.py::_fwd8m",
-    "skgd/neural_network/_sparse.py::_fwd_last",
-    "skgd/neural_network/_sparse.py::_fwdm",
-    "skgd/neural_network/_sparse.py::csr_rows_matmul_file",
     "skgd/recommender/_epochs.py::svdpp_epoch",
 }
 

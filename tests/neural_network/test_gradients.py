@@ -5,7 +5,7 @@ import pytest
 import scipy.sparse as sp
 
 from skgd.losses import LogLoss, Multinomial, SquaredError
-from skgd.neural_network import ACTIVATIONS, MLPObjective
+from skgd.neural_network import ACTIVATIONS, MLPObjective, MLPSpec
 from skgd.neural_network._activations import get_activation
 
 N, P = 12, 4
@@ -31,8 +31,9 @@ def _objective(activation="tanh", loss="multinomial", batch_norm=False, sparse=F
         X = sp.csr_matrix(X)
     loss_obj, y, K = _targets(loss, rng)
     sw = np.ones(N) if sample_weight is None else sample_weight
-    obj = MLPObjective(X, y, sw, [P, *HIDDEN, K], get_activation(activation), loss_obj,
-                       batch_norm=batch_norm, activation_name=activation)
+    obj = MLPObjective(X, y, sw, MLPSpec([P, *HIDDEN, K], get_activation(activation),
+                                         loss_obj, batch_norm=batch_norm,
+                                         activation_name=activation))
     w = obj.init_params(np.random.RandomState(seed + 1))
     w += 0.1 * rng.randn(w.size)  # non-trivial intercepts, scales and shifts
     return obj, w
@@ -88,8 +89,8 @@ def test_gradient_sparse_input_matches_dense():
     _check_gradient(obj_s, w)
     X = obj_s.X
     dense = sp.csr_matrix((X.data, X.indices, X.indptr), shape=X.shape).toarray()
-    obj_d = MLPObjective(dense, obj_s.y, obj_s.sw, obj_s.layer_sizes, obj_s.activation,
-                         obj_s.loss)
+    obj_d = MLPObjective(dense, obj_s.y, obj_s.sw,
+                         MLPSpec(obj_s.layer_sizes, obj_s.activation, obj_s.loss))
     idx = np.array([4, 1, 7])
     fs, gs = obj_s.value_grad(w, idx)
     fd, gd = obj_d.value_grad(w, idx)
@@ -102,8 +103,8 @@ def test_integer_weights_equal_repeated_rows():
     obj, w = _objective(loss="squared_error", sample_weight=sw, batch_norm=True)
     rep = np.repeat(np.arange(N), sw.astype(int))
     X = obj.X[rep]
-    obj_r = MLPObjective(X, obj.y[rep], np.ones(rep.size), obj.layer_sizes, obj.activation,
-                         obj.loss, batch_norm=True)
+    obj_r = MLPObjective(X, obj.y[rep], np.ones(rep.size),
+                         MLPSpec(obj.layer_sizes, obj.activation, obj.loss, batch_norm=True))
     f, g = obj.value_grad(w)
     fr, gr = obj_r.value_grad(w)
     assert f == pytest.approx(fr, rel=1e-12)
@@ -125,7 +126,8 @@ def test_full_batch_sets_running_statistics():
 def test_float32_objective_keeps_dtype():
     obj, w = _objective()
     X32 = np.asarray(obj.X, dtype=np.float32)
-    obj32 = MLPObjective(X32, obj.y, obj.sw, obj.layer_sizes, obj.activation, obj.loss)
+    obj32 = MLPObjective(X32, obj.y, obj.sw,
+                         MLPSpec(obj.layer_sizes, obj.activation, obj.loss))
     w32 = obj32.init_params(np.random.RandomState(0))
     assert w32.dtype == np.float32
     f, g = obj32.value_grad(w32, np.arange(5))
@@ -168,11 +170,12 @@ def test_dense_input_with_few_nonzeros_runs_csr_first_layer(batch_norm, dtype, m
     X[X < 0.85] = 0.0
     X = X.astype(dtype)
     y = rng.randint(0, 3, 40)
-    args = (X, y, np.ones(40), [30, 8, 3], get_activation("relu"), Multinomial())
-    obj_s = MLPObjective(*args, batch_norm=batch_norm)
+    args = (X, y, np.ones(40),
+            MLPSpec([30, 8, 3], get_activation("relu"), Multinomial(), batch_norm=batch_norm))
+    obj_s = MLPObjective(*args)
     assert obj_s.sparse and obj_s.X is X  # dense rows kept for the caller
     monkeypatch.setattr(mod, "SPARSE_FIRST_LAYER_DENSITY", 0.0)
-    obj_d = MLPObjective(*args, batch_norm=batch_norm)
+    obj_d = MLPObjective(*args)
     assert not obj_d.sparse
     w = obj_s.init_params(np.random.RandomState(0))
     w += dtype(0.1) * rng.randn(w.size).astype(dtype)
@@ -189,8 +192,8 @@ def test_dense_input_with_few_nonzeros_runs_csr_first_layer(batch_norm, dtype, m
 def test_dense_input_with_many_nonzeros_uses_blas():
     rng = np.random.RandomState(0)
     X = rng.randn(20, 6)
-    obj = MLPObjective(X, rng.randint(0, 2, 20), np.ones(20), [6, 4, 2],
-                       get_activation("relu"), Multinomial())
+    obj = MLPObjective(X, rng.randint(0, 2, 20), np.ones(20),
+                       MLPSpec([6, 4, 2], get_activation("relu"), Multinomial()))
     assert not obj.sparse and obj.csr is None
 
 
@@ -238,6 +241,7 @@ def test_simd_first_layer_kernels_every_width(dtype, width):
     equal the dense products."""
     from skgd.neural_network._kernels import dense_to_csr
     from skgd.neural_network._sparse import (
+        Filing,
         csr_rows_matmul,
         csr_rows_matmul_file,
         csr_rows_t_matmul,
@@ -270,7 +274,7 @@ def test_simd_first_layer_kernels_every_width(dtype, width):
     srow = np.full(data.size * 2, -1, np.int16)
     sval = np.full(data.size * 2, np.nan, dtype)
     Z = np.full((rows.size, width), np.nan, dtype)
-    csr_rows_matmul_file(data, indices, indptr, rows, W, b, Z, block, cnt, srow, sval)
+    csr_rows_matmul_file(data, indices, indptr, rows, W, b, Z, Filing(block, cnt, srow, sval))
     np.testing.assert_allclose(Z, X[rows] @ W + b, **tol)
     G, gb = np.full_like(W, np.nan), np.full_like(b, np.nan)
     filed_t_matmul(cnt, srow, sval, D, G, gb)
