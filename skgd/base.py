@@ -157,14 +157,35 @@ class GDMixin(CallbackSupportMixin):
                 state.best_score = -np.inf
         else:
             state = init_state(objective, config, self.random_state)
-        with fit_tasks(self, objective, state, config.max_iter,
+        with fit_tasks(self, objective.model, state, config.max_iter,
                        None if partial else data) as hooks:
             result = minimize(objective, config, state=state, validation=validation,
                               callbacks=hooks)
             self._solver_state = result.state
             self._store_result(result)
-            self._finish_fit(objective, result)
+            self._finish_fit(objective.model, result)
         return result
+
+    def _fit_chunked(self, X, y, sample_weight, X_val, y_val, *, first: bool,
+                     partial: bool):
+        """``fit`` on dask collections: a full-batch fit whose loss and gradients are
+        computed per chunk on the workers (:mod:`skgd._dask`)."""
+        from ._dask import chunked_problem
+
+        if partial:
+            raise ValueError(
+                "partial_fit takes in-memory data; to train on a dask collection chunk "
+                "by chunk use dask_ml.wrappers.Incremental(estimator), or call fit with "
+                "a full-batch solver.")
+        objective, validation = chunked_problem(self, X, y, sample_weight, X_val, y_val,
+                                                first=first)
+        if not first and self._solver_state.w.size != objective.layout.size:
+            raise ValueError("The number of features or outputs changed since the last fit.")
+        alpha = 1.0 / objective.weight_sum if getattr(self, "alpha", None) == "auto" else None
+        metadata = None if sample_weight is None else {"sample_weight": sample_weight}
+        self._run_solver(objective, validation=validation, reuse_state=not first,
+                         alpha=alpha, data=(X, y, metadata))
+        return self
 
     def _finish_fit(self, objective, result) -> None:
         """Store the fitted attributes from ``self._solver_state`` (the estimator's

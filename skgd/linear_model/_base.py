@@ -7,6 +7,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._dask import is_dask_collection
 from ..base import SOLVER_PARAMETER_CONSTRAINTS, GDMixin, transactional
 from ..losses import LOSSES, Loss
 from ..solver import Validation
@@ -31,7 +32,7 @@ class BaseLinearGD(GDMixin, BaseEstimator):
         """Targets for the objective and the number of outputs K."""
         raise NotImplementedError
 
-    def _weights(self, y_enc, sample_weight, partial: bool):
+    def _weights(self, y_enc, sample_weight, partial: bool, counts=None):
         return sample_weight
 
     def _val_score(self, y_val):
@@ -43,13 +44,15 @@ class BaseLinearGD(GDMixin, BaseEstimator):
         X = validate_data(self, X, accept_sparse="csr", dtype=DTYPES, order="C", reset=reset)
         return checked_sparse(X.tocsr() if sp.issparse(X) else X)
 
-    def _check_Xy(self, X, y, sample_weight, reset: bool):
+    def _check_Xy(self, X, y, sample_weight, reset: bool, positive_sum: bool = True):
         X, y = validate_data(self, X, y, accept_sparse="csr", dtype=DTYPES, order="C",
                              multi_output=self._multi_output, y_numeric=self._y_numeric,
                              reset=reset)
+        # a chunk of a distributed fit may weigh nothing (the sum is checked globally)
         sw = _check_sample_weight(sample_weight, X, dtype=np.float64,
-                                  ensure_non_negative=True)
-        if sw.sum() <= 0:
+                                  ensure_non_negative=True,
+                                  allow_all_zero_weights=not positive_sum)
+        if positive_sum and sw.sum() <= 0:
             raise ValueError("sample_weight must have a positive sum.")
         return checked_sparse(X), y, sw
 
@@ -60,6 +63,9 @@ class BaseLinearGD(GDMixin, BaseEstimator):
     @transactional
     def _fit(self, X, y, sample_weight, X_val, y_val, *, partial: bool, classes=None):
         first = not (partial or self.warm_start) or not hasattr(self, "_solver_state")
+        if is_dask_collection(X) or is_dask_collection(y):
+            return self._fit_chunked(X, y, sample_weight, X_val, y_val, first=first,
+                                     partial=partial)
         X, y, sw = self._check_Xy(X, y, sample_weight, reset=first)
         y_enc, K = self._encode_y(y, fitting=first, classes=classes)
         sw = self._weights(y_enc, sw, partial=partial)
@@ -84,7 +90,7 @@ class BaseLinearGD(GDMixin, BaseEstimator):
     def _stratify(self, y_enc):
         return None
 
-    def _validation(self, X_val, y_val, K):
+    def _validation(self, X_val, y_val, K, objective=None):
         y_enc, _ = self._encode_y(y_val, fitting=False)
         sw = np.ones(X_val.shape[0])
         obj = self._objective(X_val, y_enc, sw, K)

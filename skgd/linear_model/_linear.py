@@ -8,6 +8,7 @@ import numpy as np
 from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
 
+from .._dask import lazy_on_dask
 from ..losses import LOSSES, Loss
 from ..utils._compat import Interval
 from ._base import BaseLinearGD, resolve_loss
@@ -185,6 +186,7 @@ class LinearRegression(RegressorMixin, BaseLinearGD):
             self._validate_params()
         return self._fit(X, y, sample_weight, None, None, partial=True)
 
+    @lazy_on_dask
     def predict(self, X):
         """Predicted targets :math:`Xw + b`."""
         raw = self._decision(X)

@@ -8,6 +8,7 @@ import numpy as np
 from scipy.special import expit, softmax
 from sklearn.base import ClassifierMixin
 
+from .._dask import lazy_on_dask
 from ..losses import LogLoss, Multinomial
 from ..utils._compat import Interval, StrOptions
 from ..utils._labels import check_targets, label_indices, sorted_labels
@@ -127,11 +128,13 @@ class LogisticRegression(ClassifierMixin, BaseLinearGD):
     def _class_index(self, y_enc):
         return y_enc.ravel().astype(np.int64)
 
-    def _weights(self, y_enc, sw, partial):
+    def _weights(self, y_enc, sw, partial, counts=None):
         if self.class_weight is None:
             return sw
         yi = self._class_index(y_enc)
-        cw = class_weight_vector(self.class_weight, self.classes_, yi, partial=partial)
+        if counts is None:
+            counts = np.bincount(yi, minlength=len(self.classes_))
+        cw = class_weight_vector(self.class_weight, self.classes_, counts, partial=partial)
         return sw * cw[yi]
 
     def _stratify(self, y_enc):
@@ -181,15 +184,18 @@ class LogisticRegression(ClassifierMixin, BaseLinearGD):
             raise ValueError("classes differ from those of the first partial_fit call.")
         return self._fit(X, y, sample_weight, None, None, partial=True, classes=classes)
 
+    @lazy_on_dask
     def decision_function(self, X):
         """Logits: shape (n_samples,) for two classes, else (n_samples, n_classes)."""
         raw = self._decision(X)
         return raw.ravel() if raw.shape[1] == 1 else raw
 
+    @lazy_on_dask
     def predict(self, X):
         """Predicted class labels."""
         return self._labels(self._decision(X))
 
+    @lazy_on_dask
     def predict_proba(self, X):
         """Class probabilities (sigmoid for two classes, softmax otherwise)."""
         raw = self._decision(X)
@@ -198,6 +204,7 @@ class LogisticRegression(ClassifierMixin, BaseLinearGD):
             return np.column_stack([1 - p, p])
         return softmax(raw, axis=1)
 
+    @lazy_on_dask
     def predict_log_proba(self, X):
         """Logarithm of :meth:`predict_proba`."""
         return np.log(self.predict_proba(X))

@@ -55,7 +55,7 @@ class LinearObjective(Objective):
             self.y = np.asarray(y, dtype=np.int64)
             self.y_flat = self.y.astype(np.float64)
         else:
-            self.y = np.asarray(y, dtype=np.float64).reshape(self.n_samples, -1)
+            self.y = np.asarray(y, dtype=np.float64).reshape(self.n_samples, self.K)
             self.y_flat = np.ascontiguousarray(self.y[:, 0])
         sw = np.asarray(sample_weight, dtype=np.float64)
         mean = sw.mean() if sw.size else 1.0
@@ -73,30 +73,40 @@ class LinearObjective(Objective):
     def dloss(self, p: float) -> float:
         return self.loss.dloss(p)
 
-    def init_params(self, random_state) -> np.ndarray:
+    def init_params(self, random_state, statistics=None) -> np.ndarray:
         w = np.zeros(self.layout.size, dtype=self.dtype)
         if self.coef_init is not None:
             self.layout.view(w, "coef")[...] = np.reshape(self.coef_init, (self.n_features,
                                                                           self.K))
         if self.fit_intercept:
             b = self.intercept_init
-            self.layout.view(w, "intercept")[...] = self._baseline() if b is None else b
+            if b is None:
+                b = self._baseline(*((self.init_statistics(), self.n_samples)
+                                     if statistics is None else statistics))
+            self.layout.view(w, "intercept")[...] = b
         return w
 
-    def _baseline(self) -> np.ndarray:
-        """The intercept of the best constant model: the weighted mean target, the
-        log-odds or the log class priors. Starting there changes no optimum but saves
-        adaptive optimizers, whose steps are bounded per coordinate, the long walk to
-        an uncentred target."""
+    def init_statistics(self) -> np.ndarray | None:
+        """The weighted class frequencies (multinomial) or mean targets, shape (K,)."""
+        if not self.fit_intercept or self.intercept_init is not None or not self.sw.sum() > 0:
+            return None
         sw = self.sw / self.sw.sum()
+        if self.multinomial:
+            return np.bincount(self.y, weights=sw, minlength=self.K)
+        return sw @ self.y
+
+    def _baseline(self, mean: np.ndarray, n_samples: int) -> np.ndarray:
+        """The intercept of the best constant model: the weighted mean target, the
+        log-odds or the log class priors, from the weighted mean target or class
+        frequencies ``mean`` of ``n_samples`` rows. Starting there changes no optimum
+        but saves adaptive optimizers, whose steps are bounded per coordinate, the long
+        walk to an uncentred target."""
         # a class absent from these rows (a partial_fit batch) gets the prior of half a
         # row, not of 1e-12: an intercept at -27 takes thousands of steps to recover
-        floor = 0.5 / max(self.n_samples, 1)
+        floor = 0.5 / max(n_samples, 1)
         if self.multinomial:
-            p = np.bincount(self.y, weights=sw, minlength=self.K)
-            logp = np.log(np.clip(p, floor, None))
+            logp = np.log(np.clip(mean, floor, None))
             return logp - logp.mean()
-        mean = sw @ self.y
         if self.loss.name == "log_loss":
             p = np.clip(mean, floor, 1 - floor)
             return np.log(p / (1 - p))

@@ -8,6 +8,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._dask import is_dask_collection
 from ..base import SOLVER_PARAMETER_CONSTRAINTS, GDMixin, transactional
 from ..solver import Validation
 from ..utils._compat import Interval, StrOptions, _check_sample_weight
@@ -53,7 +54,7 @@ class BaseMLP(GDMixin, BaseEstimator):
         """Targets for the objective and the number of outputs."""
         raise NotImplementedError
 
-    def _weights(self, y_enc, sample_weight, partial: bool):
+    def _weights(self, y_enc, sample_weight, partial: bool, counts=None):
         return sample_weight
 
     def _stratify(self, y_enc):
@@ -81,13 +82,15 @@ class BaseMLP(GDMixin, BaseEstimator):
     def _csr(X):
         return canonical_csr(checked_sparse(X))
 
-    def _check_Xy(self, X, y, sample_weight, reset: bool):
+    def _check_Xy(self, X, y, sample_weight, reset: bool, positive_sum: bool = True):
         X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], dtype=DTYPES,
                              order="C", multi_output=True, y_numeric=self._y_numeric,
                              reset=reset)
+        # a chunk of a distributed fit may weigh nothing (the sum is checked globally)
         sw = _check_sample_weight(sample_weight, X, dtype=np.float64,
-                                  ensure_non_negative=True)
-        if sw.sum() <= 0:
+                                  ensure_non_negative=True,
+                                  allow_all_zero_weights=not positive_sum)
+        if positive_sum and sw.sum() <= 0:
             raise ValueError("sample_weight must have a positive sum.")
         return self._csr(X), y, sw
 
@@ -106,6 +109,9 @@ class BaseMLP(GDMixin, BaseEstimator):
             raise ValueError("solver='newton' needs Hessian-vector products, which the MLP "
                              "does not provide; use solver='lbfgs' for a full-batch fit.")
         first = not (partial or self.warm_start) or not hasattr(self, "_solver_state")
+        if is_dask_collection(X) or is_dask_collection(y):
+            return self._fit_chunked(X, y, sample_weight, X_val, y_val, first=first,
+                                     partial=partial)
         X, y, sw = self._check_Xy(X, y, sample_weight, reset=first)
         y_enc, K = self._encode_y(y, fitting=first, classes=classes)
         sw = self._weights(y_enc, sw, partial=partial)

@@ -7,6 +7,7 @@ from scipy.special import expit, softmax
 from sklearn.base import ClassifierMixin
 from sklearn.utils.validation import column_or_1d
 
+from .._dask import lazy_on_dask
 from ..losses import LogLoss, Multinomial
 from ..utils._compat import StrOptions
 from ..utils._labels import check_targets, label_indices, sorted_labels
@@ -224,13 +225,15 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             return idx.astype(np.float64).reshape(-1, 1), 1
         return idx, self.classes_.size
 
-    def _weights(self, y_enc, sw, partial):
+    def _weights(self, y_enc, sw, partial, counts=None):
         if self.class_weight is None:
             return sw
         if self._kind == "multilabel":
             raise ValueError("class_weight is not supported for multilabel targets.")
         yi = y_enc.ravel().astype(np.int64)
-        cw = class_weight_vector(self.class_weight, self.classes_, yi, partial=partial)
+        if counts is None:
+            counts = np.bincount(yi, minlength=len(self.classes_))
+        cw = class_weight_vector(self.class_weight, self.classes_, counts, partial=partial)
         return sw * cw[yi]
 
     def _stratify(self, y_enc):
@@ -293,10 +296,12 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             raise ValueError("classes differ from those of the first partial_fit call.")
         return self._fit(X, y, sample_weight, None, None, partial=True, classes=classes)
 
+    @lazy_on_dask
     def predict(self, X):
         """Class labels (an indicator matrix for multilabel targets)."""
         return self._labels(self._forward(X))
 
+    @lazy_on_dask
     def predict_proba(self, X):
         r"""Class probabilities, shape (n_samples, n_classes), ordered as ``classes_``.
 
@@ -314,6 +319,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             return np.column_stack([1 - p[:, 0], p[:, 0]])
         return p
 
+    @lazy_on_dask
     def predict_log_proba(self, X):
         """Logarithm of :meth:`predict_proba`."""
         with np.errstate(divide="ignore"):

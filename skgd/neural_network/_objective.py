@@ -122,7 +122,8 @@ class MLPObjective(Objective):
         if self.multinomial:
             self.y = np.asarray(y, dtype=np.int64)
         else:
-            self.y = np.asarray(y, dtype=self.dtype).reshape(self.n_samples, -1)
+            self.y = np.asarray(y, dtype=self.dtype).reshape(self.n_samples,
+                                                             int(spec.layer_sizes[-1]))
         sw = np.asarray(sample_weight, dtype=np.float64)
         mean = sw.mean() if sw.size else 1.0
         # weights rescaled to mean one: the full-batch loss is exactly sum(s L)/sum(s)
@@ -147,8 +148,20 @@ class MLPObjective(Objective):
         self._grad = np.empty(self.layout.size, dtype=self.dtype)
         self._grad_views = self.layout.unpack(self._grad)  # made once: ~1 us per block
 
+    def __getstate__(self):
+        # the gradient's block views are views of ``_grad``; pickled, they would become
+        # separate arrays (a dask worker that receives this objective would fill them
+        # and return a stale ``_grad``): rebuilt on unpickling
+        state = self.__dict__.copy()
+        del state["_grad_views"]
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._grad_views = self.layout.unpack(self._grad)
+
     # --- parameters -------------------------------------------------------------------
-    def init_params(self, random_state) -> np.ndarray:
+    def init_params(self, random_state, statistics=None) -> np.ndarray:
         w = np.zeros(self.layout.size, dtype=self.dtype)
         for l in range(self.n_layers):
             fan_in, fan_out = self.layer_sizes[l], self.layer_sizes[l + 1]

@@ -6,6 +6,7 @@ import numpy as np
 from sklearn.base import RegressorMixin
 from sklearn.utils.validation import column_or_1d
 
+from .._dask import lazy_on_dask
 from ..losses import SquaredError
 from ..utils._compat import StrOptions
 from ._base import BaseMLP
@@ -158,6 +159,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
             self._validate_params()
         return self._fit(X, y, sample_weight, None, None, partial=True)
 
+    @lazy_on_dask
     def predict(self, X):
         """Predicted targets, shape (n_samples,) or (n_samples, n_targets)."""
         raw = self._forward(X)

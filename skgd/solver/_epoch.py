@@ -74,10 +74,11 @@ class BatchPlan:
                    cfg.optimizer.hyperparameters(), _fused_l2(cfg))
 
 
-def minibatch_epoch(objective: Objective, state, order: np.ndarray, lrs: np.ndarray,
+def minibatch_epoch(objective: Objective, state, order: np.ndarray | None, lrs: np.ndarray,
                     plan: BatchPlan) -> tuple[float, float]:
     """Run the epoch's mini-batches over ``state.w``; return (mean loss, mean gradient
-    norm). ``lrs[k]`` is the step size of the ``k``-th batch.
+    norm). ``lrs[k]`` is the step size of the ``k``-th batch; ``order`` None is one
+    full batch.
 
     Each batch: gradient, clipping (:func:`~skgd.solver._clip.clip_`), the optimizer's
     rule, the penalty's proximal step -- over the penalised blocks after a dense
@@ -86,16 +87,17 @@ def minibatch_epoch(objective: Objective, state, order: np.ndarray, lrs: np.ndar
     ``state.averager`` is set.
     """
     w, cfg, avg = state.w, plan.cfg, state.averager
-    n = order.size
+    n = objective.n_samples if order is None else order.size
     loss_sum = 0.0
     gnorm_sum = 0.0
     n_batches = 0
     for k, start in enumerate(range(0, n, plan.batch_size)):
-        idx = order[start:start + plan.batch_size]
+        idx = None if order is None else order[start:start + plan.batch_size]
+        m = n if idx is None else idx.size
         # a batch of every row is the full batch: the objective then reads its data in
         # place (the mean gradient does not depend on the row order)
-        loss, grad = objective.value_grad(w, None if idx.size == objective.n_samples
-                                          else idx, state.rng)
+        loss, grad = objective.value_grad(w, None if m == objective.n_samples else idx,
+                                          state.rng)
         lr, t = float(lrs[k]), float(state.t + k + 1)
         touched = None
         if isinstance(grad, SparseGrad):
@@ -108,8 +110,8 @@ def minibatch_epoch(objective: Objective, state, order: np.ndarray, lrs: np.ndar
             avg.before(w, touched)
         _step(w, vals, touched, state.opt_state, lr, t, plan)
         if avg is not None:
-            avg.after(w, touched, idx.size)
-        loss_sum += float(loss) * idx.size
+            avg.after(w, touched, m)
+        loss_sum += float(loss) * m
         n_batches += 1
     if avg is not None:
         avg.settle(w)

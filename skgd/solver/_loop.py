@@ -156,20 +156,22 @@ def _plan(objective: Objective, cfg: SolverConfig, state: SolverState) -> _Plan:
         state.averager = Averager(int(cfg.average))
     return _Plan(kernel, steps, sctx, BatchPlan.build(cfg, objective, bs, step),
                  objective.layout.mask().astype(np.uint8),
-                 np.empty(n, dtype=np.int64) if cfg.shuffle else None,
+                 np.empty(n, dtype=np.int64) if cfg.shuffle and steps > 1 else None,
                  np.arange(steps, dtype=np.float64), np.empty(steps))
 
 
 def _epoch(objective: Objective, cfg: SolverConfig, state: SolverState,
            plan: _Plan) -> tuple[float, float, float]:
     """One epoch; returns (training objective, mean gradient norm, last rate)."""
-    order = _epoch_order(objective.n_samples, cfg, state, plan.order_buf)
+    full = plan.steps == 1 and plan.kernel is None
+    # a full batch has no row order (none is drawn: O(n) memory, which a distributed
+    # objective must not need on the client)
+    order = None if full else _epoch_order(objective.n_samples, cfg, state, plan.order_buf)
     lrs = cfg.schedule.rates(np.add(plan.counts, state.t, out=plan.t_buf), plan.sctx)
     if state.lr_scale != 1.0:
         lrs = lrs * state.lr_scale
     # a full batch's loss is measured at the iterate before its step: its record is
     # F + alpha R of that one iterate (the penalty after the step would mix two)
-    full = plan.steps == 1 and plan.kernel is None
     penalty = cfg.penalty.value(state.w, cfg.alpha, plan.batch.ranges) if full else None
     if plan.kernel is not None:
         b = plan.batch
@@ -283,7 +285,17 @@ def _warn_if_useless(cfg: SolverConfig, state: SolverState, fresh: bool) -> None
 
 
 def _check_capabilities(objective: Objective, cfg: SolverConfig) -> None:
-    """Refuse a second-order optimizer for an objective without Hessian products."""
+    """Refuse a second-order optimizer for an objective without Hessian products, and
+    mini-batches for an objective that evaluates full batches only."""
+    if (objective.full_batch_only and not cfg.optimizer.full_batch
+            and resolve_batch_size(cfg.batch_size, objective.n_samples) < objective.n_samples):
+        raise ValueError(
+            f"{type(objective).__name__} evaluates full batches only (its rows are "
+            f"chunks held by dask workers), but batch_size={cfg.batch_size!r} asks for "
+            "mini-batch or per-sample updates. Use solver='lbfgs' or 'newton', or a "
+            "first-order solver with batch_size='full'; for mini-batch training of a "
+            "dask collection use dask_ml.wrappers.Incremental, which calls partial_fit "
+            "on each chunk.")
     if SECOND_ORDER in cfg.optimizer.capabilities and not objective.has_hessp:
         raise ValueError(
             f"solver={cfg.optimizer.name!r} needs Hessian-vector products (capability "

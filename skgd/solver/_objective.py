@@ -95,7 +95,13 @@ class Objective:
       has no mini-batch gradient;
     - :meth:`get_buffers` / :meth:`set_buffers` — model state that is not trained by
       gradients (batch-norm running statistics), snapshotted with the best weights;
-    - ``smooth`` — False when the loss is not differentiable (L-BFGS/Newton refuse it).
+    - ``smooth`` — False when the loss is not differentiable (L-BFGS/Newton refuse it);
+    - :meth:`init_statistics` — sample-weighted means over the rows that
+      :meth:`init_params` derives its starting point from (a distributed objective
+      reduces them over its chunks and passes them to ``init_params``);
+    - ``full_batch_only`` — True when only full batches can be evaluated efficiently
+      (data held in chunks by dask workers): the solver refuses mini-batches;
+    - :attr:`model` — the objective the estimator reads its fitted attributes from.
     """
 
     n_samples: int
@@ -106,10 +112,29 @@ class Objective:
     requires_sample_kernel: bool = False
     #: per-sample loss derivative at a typical margin, for Bottou's "optimal" schedule
     typical_dloss: float = 1.0
+    full_batch_only: bool = False
 
-    def init_params(self, random_state: np.random.RandomState) -> np.ndarray:
-        """Initial flat parameter vector of length ``layout.size`` and dtype ``dtype``."""
+    def init_params(self, random_state: np.random.RandomState,
+                    statistics: tuple[np.ndarray, int] | None = None) -> np.ndarray:
+        """Initial flat parameter vector of length ``layout.size`` and dtype ``dtype``.
+
+        ``statistics`` is ``(means, n_samples)``: :meth:`init_statistics` averaged over
+        all rows of the data and their number, when the rows are not this object's
+        (a distributed fit); None uses the objective's own rows.
+        """
         raise NotImplementedError
+
+    def init_statistics(self) -> np.ndarray | None:
+        """Sample-weighted means over the rows of what :meth:`init_params` starts
+        from (e.g. the mean target for the intercept), or None when it uses none."""
+        return None
+
+    @property
+    def model(self) -> Objective:
+        """The objective describing the model (layout, blocks, buffers) that the
+        estimator stores its fitted attributes from: itself, or a distributed
+        objective's local template."""
+        return self
 
     def value_grad(
         self, w: np.ndarray, idx: np.ndarray | None = None, rng: Any = None

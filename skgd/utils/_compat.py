@@ -12,7 +12,11 @@ from sklearn.utils._param_validation import (  # noqa: F401
     StrOptions,
     validate_params,
 )
-from sklearn.utils.validation import _check_sample_weight  # noqa: F401
+from sklearn.utils.validation import (  # noqa: F401
+    _check_feature_names,
+    _check_n_features,
+    _check_sample_weight,
+)
 
 __all__ = [
     "HasMethods",
@@ -22,4 +26,6 @@ __all__ = [
     "StrOptions",
     "validate_params",
     "_check_sample_weight",
+    "_check_feature_names",
+    "_check_n_features",
 ]

@@ -44,24 +44,25 @@ def canonical_csr(X):
     return X
 
 
-def class_weight_vector(class_weight, classes, yi, *, partial: bool) -> np.ndarray:
-    """The weight of each class in ``classes`` (``yi``: class indices of the rows).
+def class_weight_vector(class_weight, classes, counts, *, partial: bool) -> np.ndarray:
+    """The weight of each class in ``classes`` (``counts``: rows per class, e.g.
+    ``np.bincount`` of the rows' class indices; a distributed fit reduces it over the
+    chunks).
 
-    ``"balanced"`` is scikit-learn's ``n / (n_classes * count)`` over the classes
-    present (absent ones weigh 1); a dict maps classes to weights, 1 for those not
-    named. A key that is not a class, or a weight that is negative or not finite,
-    raises ``ValueError`` (as scikit-learn), rather than being ignored or surfacing
-    later as a misleading divergence.
+    ``"balanced"`` is scikit-learn's ``n / (n_classes * count)``
+    (``compute_class_weight``) over the classes present (absent ones weigh 1); a dict
+    maps classes to weights, 1 for those not named. A key that is not a class, or a
+    weight that is negative or not finite, raises ``ValueError`` (as scikit-learn),
+    rather than being ignored or surfacing later as a misleading divergence.
     """
-    from sklearn.utils.class_weight import compute_class_weight
-
     if class_weight == "balanced":
         if partial:
             raise ValueError("class_weight='balanced' is not supported by partial_fit; "
                              "pass a dict of weights computed on the whole data.")
-        present = np.unique(yi)
+        counts = np.asarray(counts)
+        present = np.flatnonzero(counts)
         cw = np.ones(len(classes))
-        cw[present] = compute_class_weight("balanced", classes=present, y=yi)
+        cw[present] = counts.sum() / (present.size * counts[present].astype(np.float64))
         return cw
     known = set(np.asarray(classes).tolist())
     unknown = [k for k in class_weight if k not in known]
