@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 import warnings
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,7 @@ from ._config import OptimizeResult, SolverConfig, SolverState, Validation
 from ._epoch import BatchPlan, SampleContext, minibatch_epoch
 from ._objective import Objective
 from ._paths import penalty_capabilities, select_sample_kernel
+from ._progress import Progress
 from ._schedules import ScheduleContext
 from ._shuffle import draw_seed, shuffled_range
 from ._stopping import Monitor
@@ -114,12 +116,22 @@ def minimize(
             state.ref_loss = ref if state.ref_loss is None else max(state.ref_loss, ref)
     if config.early_stopping and validation is None:
         raise ValueError("early_stopping needs validation data")
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"), \
+            _progress(config) as progress:
+        monitor = Monitor(config, state, objective, validation, progress)
         if config.optimizer.full_batch:
             from ._second_order import run_full_batch
 
-            return run_full_batch(objective, config, state, validation, callbacks)
-        return _run_epochs(objective, config, state, validation, callbacks)
+            return run_full_batch(objective, config, state, monitor, callbacks)
+        return _run_epochs(objective, config, state, monitor, callbacks)
+
+
+def _progress(cfg: SolverConfig):
+    """The fit's verbose output (nothing at all with ``verbose=0``)."""
+    if not cfg.verbose:
+        return nullcontext(None)
+    unit = "iteration" if cfg.optimizer.full_batch else "epoch"
+    return Progress(cfg.verbose, cfg.max_iter, cfg.optimizer.name, unit)
 
 
 @dataclass
@@ -185,10 +197,10 @@ def _epoch(objective: Objective, cfg: SolverConfig, state: SolverState,
     return loss, gnorm, float(lrs[-1])
 
 
-def _run_epochs(objective, cfg: SolverConfig, state: SolverState, validation, callbacks):
+def _run_epochs(objective, cfg: SolverConfig, state: SolverState, monitor: Monitor,
+                callbacks):
     plan = _plan(objective, cfg, state)
-    monitor = Monitor(cfg, state, objective, validation)
-    fresh = state.epoch == 0
+    fresh, first_epoch = state.epoch == 0, state.epoch
     converged, n_run = False, 0
     backoff = cfg.divergence == "backoff"
     good = _snapshot(state, objective) if backoff else None
@@ -201,7 +213,7 @@ def _run_epochs(objective, cfg: SolverConfig, state: SolverState, validation, ca
         loss, gnorm, lr = _epoch(objective, cfg, state, plan)
         n_run += 1
         if _exploded(loss, state):
-            if _diverged(cfg, state, objective, good, loss):
+            if _diverged(cfg, state, objective, good, loss, monitor):
                 break
             continue
         if backoff and loss < good_loss:
@@ -220,7 +232,7 @@ def _run_epochs(objective, cfg: SolverConfig, state: SolverState, validation, ca
     monitor.finish(cfg)
     if best is not None:
         best.restore_if_better(objective, cfg, state, plan.batch.ranges)
-    _warn_if_useless(cfg, state, fresh)
+    _warn_if_useless(cfg, state, fresh, state.epoch - first_epoch)
     if not converged and cfg.tol is not None and cfg.warn_on_max_iter and n_run >= cfg.max_iter:
         warnings.warn(
             f"Stochastic optimizer: maximum iterations ({cfg.max_iter}) reached and the "
@@ -260,11 +272,20 @@ class _BestIterate:
             state.w[...] = self.w
 
 
-def _warn_if_useless(cfg: SolverConfig, state: SolverState, fresh: bool) -> None:
-    """Warn when a run that did not raise still ended badly: ``backoff`` took the rate
-    below :data:`BACKOFF_FLOOR`, or a fit from scratch ended with a training loss above
-    that of its initial parameters (a step too large for the loss to explode, as the
-    log-loss, which grows only linearly)."""
+def _warn_if_useless(cfg: SolverConfig, state: SolverState, fresh: bool,
+                     completed: int) -> None:
+    """Warn when a run that did not raise still ended badly: ``backoff`` rolled back
+    every epoch of the call or took the rate below :data:`BACKOFF_FLOOR`, or a fit
+    from scratch ended with a training loss above that of its initial parameters (a
+    step too large for the loss to explode, as the log-loss, which grows only
+    linearly)."""
+    if cfg.divergence == "backoff" and not completed:
+        warnings.warn(
+            f"divergence='backoff' rolled back all {cfg.max_iter} epochs of this call "
+            f"(learning-rate scale now {state.lr_scale:.3g}): no epoch was trained. Use a "
+            "smaller learning_rate_init, scale the features or increase max_iter.",
+            ConvergenceWarning, stacklevel=4)
+        return
     if cfg.divergence == "backoff" and state.lr_scale < BACKOFF_FLOOR:
         warnings.warn(
             f"divergence='backoff' halved the learning rate to {state.lr_scale:.3g} times "
@@ -325,7 +346,7 @@ def _snapshot(state: SolverState, objective: Objective) -> dict:
             "buffers": {k: v.copy() for k, v in objective.get_buffers().items()}}
 
 
-def _diverged(cfg, state, objective, good, loss) -> bool:
+def _diverged(cfg, state, objective, good, loss, monitor) -> bool:
     """Raise, or (``divergence="backoff"``) roll back to the last good state with half
     the learning rate; True when the rate became too small to go on."""
     epoch = state.epoch + 1
@@ -350,6 +371,5 @@ def _diverged(cfg, state, objective, good, loss) -> bool:
     state.history.append({"epoch": epoch, "train_loss": float("nan"), "val_loss": None,
                           "val_score": None, "learning_rate": None, "grad_norm": None,
                           "seconds": 0.0, "events": [("stopped: " if stop else "") + msg]})
-    if cfg.verbose:
-        print(msg)
+    monitor.note(msg)
     return stop

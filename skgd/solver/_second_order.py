@@ -12,7 +12,8 @@ from ._config import OptimizeResult, SolverConfig, SolverState
 from ._stopping import Monitor
 
 
-def run_full_batch(objective, cfg: SolverConfig, state: SolverState, validation, callbacks):
+def run_full_batch(objective, cfg: SolverConfig, state: SolverState, monitor: Monitor,
+                   callbacks):
     """Hand the penalised full-batch objective to the optimizer's own iteration."""
     if not objective.smooth or not cfg.penalty.smooth:
         raise ValueError(
@@ -41,7 +42,6 @@ def run_full_batch(objective, cfg: SolverConfig, state: SolverState, validation,
             hv[coords] += l2 * v[coords]
         return hv
 
-    monitor = Monitor(cfg, state, objective, validation)
     tic = [time.perf_counter()]
     stopped = [False]
 
