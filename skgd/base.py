@@ -113,6 +113,14 @@ class GDMixin(CallbackSupportMixin):
             average=int(getattr(self, "average", False)),
         )
 
+    def _wants_validation(self) -> bool:
+        """Whether a fit holds out ``validation_fraction`` of the rows: for
+        ``early_stopping``, or for a callback that scores held-out data
+        (:class:`skgd.callbacks.EarlyStopping`)."""
+        return bool(self.early_stopping) or any(
+            getattr(cb, "_skgd_needs_validation", False)
+            for cb in getattr(self, "_skl_callbacks", None) or ())
+
     def _validation_indices(self, n_samples: int, stratify=None):
         """Train/validation row indices for ``early_stopping`` (scikit-learn's split)."""
         idx = np.arange(n_samples)
@@ -141,8 +149,9 @@ class GDMixin(CallbackSupportMixin):
         """Run the solver, then store the fitted attributes (:meth:`_finish_fit`);
         reuse the previous state for ``warm_start``/``partial_fit``. ``alpha``
         overrides the estimator's (resolved data-dependent values). ``data`` is
-        ``(X, y, metadata)`` for the callbacks (``set_callbacks``) of a ``fit``; the
-        fit is their root task and each epoch a subtask."""
+        ``(X, y, metadata, (X_val, y_val))`` for the callbacks (``set_callbacks``) of a
+        ``fit``, the validation pair as the estimator received or held it out (None
+        when there is none); the fit is their root task and each epoch a subtask."""
         config = self._solver_config(max_iter=1 if partial else None, partial=partial,
                                      has_validation=validation is not None, alpha=alpha)
         state = getattr(self, "_solver_state", None) if reuse_state else None
