@@ -31,6 +31,7 @@ from .solver import (
 )
 from .solver._loop import init_state
 from .utils._compat import Interval, StrOptions
+from .utils._persist import from_plain, to_plain
 
 __all__ = ["GDMixin", "SOLVER_PARAMETER_CONSTRAINTS", "transactional"]
 
@@ -112,6 +113,21 @@ class GDMixin(CallbackSupportMixin):
             planned_epochs=int(self.max_iter),
             average=int(getattr(self, "average", False)),
         )
+
+    def __getstate__(self):
+        # the solver state and other internal objects as plain data: skops then trusts
+        # everything but the estimator's own class (see skgd.utils._persist)
+        return to_plain(super().__getstate__())
+
+    def __setstate__(self, state):
+        super().__setstate__(from_plain(state))
+
+    def __copy__(self):
+        # a shallow copy shares the attributes (copy's default would go through
+        # __getstate__ and rebuild the internal objects)
+        new = type(self).__new__(type(self))
+        new.__dict__.update(self.__dict__)
+        return new
 
     def _wants_validation(self) -> bool:
         """Whether a fit holds out ``validation_fraction`` of the rows: for
