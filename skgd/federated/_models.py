@@ -127,7 +127,8 @@ def _check_users(users: np.ndarray, known: np.ndarray, clients: Clients) -> None
             raise ValueError(
                 "MatrixFactorization: each user must belong to one client (its factors "
                 f"stay on it), but a user's ratings are in clients "
-                f"{clients.labels[owner[clash[0]]]!r} and {clients.labels[c]!r}; give all "
+                f"{clients.labels.tolist()[owner[clash[0]]]!r} and "
+                f"{clients.labels.tolist()[c]!r}; give all "
                 "rows of a user the same groups label.")
         owner[u] = c
 

@@ -44,7 +44,9 @@ class FederatedRun:
 
     def _task(self, round_: int, c: int, support) -> LocalTask:
         meta = self.meta
-        return LocalTask(seed=self.seeds.client(round_, c), epoch=self.epochs_done,
+        # a local fit continues the global model: never a fit from scratch (epoch 0),
+        # whose end-of-fit check compares the loss with that of the initial parameters
+        return LocalTask(seed=self.seeds.client(round_, c), epoch=max(self.epochs_done, 1),
                          mu=float(meta.proximal_mu), blocks=self.view.blocks,
                          support=support.coords,
                          planned_epochs=meta.n_rounds * meta.local_epochs)
