@@ -104,6 +104,8 @@ def minimize(
     config = SolverConfig() if config is None else config
     config.optimizer.validate()
     _check_capabilities(objective, config)
+    if config.proximal is not None:
+        config.proximal.check(objective.layout.size)
     if state is None:
         state = init_state(objective, config, random_state)
     else:
@@ -154,7 +156,8 @@ def _plan(objective: Objective, cfg: SolverConfig, state: SolverState) -> _Plan:
     n = objective.n_samples
     bs = resolve_batch_size(cfg.batch_size, n)
     kernel = select_sample_kernel(objective, cfg.optimizer, penalty_capabilities(cfg), bs,
-                                  averaging=bool(cfg.average))
+                                  averaging=bool(cfg.average),
+                                  proximal=cfg.proximal is not None)
     steps = n if bs == 1 else -(-n // bs)
     sctx = ScheduleContext(cfg.learning_rate_init, steps,
                            max(cfg.planned_epochs or cfg.max_iter, 1), cfg.alpha,
@@ -182,7 +185,7 @@ def _epoch(objective: Objective, cfg: SolverConfig, state: SolverState,
     # a full batch's loss is measured at the iterate before its step: its record is
     # F + alpha R of that one iterate (the penalty after the step would mix two)
     full = plan.steps == 1 and plan.kernel is None
-    penalty = cfg.penalty.value(state.w, cfg.alpha, plan.batch.ranges) if full else None
+    penalty = penalty_value(cfg, state.w, plan.batch.ranges) if full else None
     if plan.kernel is not None:
         b = plan.batch
         ctx = SampleContext(plan.kernel, b.rule, b.hp, lrs, state.t, *_enet(cfg),
@@ -191,8 +194,7 @@ def _epoch(objective: Objective, cfg: SolverConfig, state: SolverState,
         loss, gnorm = objective.sample_epoch(state.w, state.opt_state, order, ctx)
     else:
         loss, gnorm = minibatch_epoch(objective, state, order, lrs, plan.batch)
-    loss += (cfg.penalty.value(state.w, cfg.alpha, plan.batch.ranges) if penalty is None
-             else penalty)
+    loss += penalty_value(cfg, state.w, plan.batch.ranges) if penalty is None else penalty
     state.t += plan.steps
     return loss, gnorm, float(lrs[-1])
 
@@ -267,7 +269,7 @@ class _BestIterate:
                           ranges: np.ndarray) -> None:
         if self.w is None:
             return
-        last = float(objective.value(state.w)) + cfg.penalty.value(state.w, cfg.alpha, ranges)
+        last = float(objective.value(state.w)) + penalty_value(cfg, state.w, ranges)
         if not last <= self.loss:  # also when the last step made it non-finite
             state.w[...] = self.w
 
@@ -330,6 +332,12 @@ def _epoch_order(n: int, cfg: SolverConfig, state: SolverState,
     if state.shuffle_seed is None:
         state.shuffle_seed = draw_seed(state.rng)
     return shuffled_range(n, state.shuffle_seed, state.epoch, out)
+
+
+def penalty_value(cfg: SolverConfig, w: np.ndarray, ranges: np.ndarray) -> float:
+    """:math:`\\alpha R(w)` plus the proximal term's value, when there is one."""
+    value = cfg.penalty.value(w, cfg.alpha, ranges)
+    return value if cfg.proximal is None else value + cfg.proximal.value(w)
 
 
 def _enet(cfg: SolverConfig) -> tuple[float, float]:

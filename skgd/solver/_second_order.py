@@ -32,6 +32,9 @@ def run_full_batch(objective, cfg: SolverConfig, state: SolverState, monitor: Mo
         g = np.array(g, dtype=np.float64)
         cfg.penalty.add_smooth_grad(g, w64, cfg.alpha, coords)
         f = float(f) + cfg.penalty.value(w64, cfg.alpha, coords)
+        if cfg.proximal is not None:
+            cfg.proximal.add_grad(g, w64)
+            f += cfg.proximal.value(w64)
         last["x"], last["f"], last["g"] = w64.copy(), f, g
         return f, g
 
@@ -40,6 +43,8 @@ def run_full_batch(objective, cfg: SolverConfig, state: SolverState, monitor: Mo
         l2 = cfg.penalty.coefficients()[1] * cfg.alpha
         if l2:
             hv[coords] += l2 * v[coords]
+        if cfg.proximal is not None:
+            cfg.proximal.add_hessp(hv, v)
         return hv
 
     tic = [time.perf_counter()]

@@ -12,7 +12,7 @@ from sklearn.utils._param_validation import (  # noqa: F401
     StrOptions,
     validate_params,
 )
-from sklearn.utils.validation import _check_sample_weight  # noqa: F401
+from sklearn.utils.validation import _check_sample_weight, _num_samples  # noqa: F401
 
 __all__ = [
     "HasMethods",
@@ -22,4 +22,5 @@ __all__ = [
     "StrOptions",
     "validate_params",
     "_check_sample_weight",
+    "_num_samples",
 ]
