@@ -64,7 +64,9 @@ class EarlyStopping:
     scoring : str, callable or None, default=None
         A scikit-learn scorer name or callable (skgd's ranking scorers from
         :func:`skgd.metrics.make_ranking_scorer` included); None uses the estimator's
-        ``score``.
+        ``score``; for the linear models and MLPs that is the validation score the
+        solver already records every epoch (``history_[k]["val_score"]``), so it costs
+        no second pass.
     patience : int, default=5
         Epochs without improvement before stopping.
     min_delta : float, default=0.0
@@ -137,8 +139,7 @@ class EarlyStopping:
             return False
         if fitted_estimator is None:
             return False
-        X_val, y_val = self._validation(estimator)
-        score = float(self._scorers[id(estimator)](fitted_estimator, X_val, y_val))
+        score = self._score(estimator, fitted_estimator)
         run.epoch = int(fitted_estimator.n_iter_)
         new_best, improved = judge(score, run.best, self.min_delta)
         if new_best:
@@ -150,6 +151,18 @@ class EarlyStopping:
         self.best_score_, self.best_epoch_ = run.best, run.best_epoch
         self.stopped_epoch_ = run.epoch if run.bad >= self.patience else 0
         return run.bad >= self.patience
+
+    def _score(self, estimator, fitted_estimator) -> float:
+        X_val, y_val = self._validation(estimator)
+        history = getattr(fitted_estimator, "history_", None)
+        reusable = self.scoring is None and getattr(estimator, "_history_score_is_score", False)
+        if reusable and history:
+            # the solver already scored this epoch's weights on the same rows with the
+            # estimator's own score: reuse it instead of a second predict + scorer
+            rec = history[-1]
+            if rec.get("val_score") is not None and rec["epoch"] == fitted_estimator.n_iter_:
+                return float(rec["val_score"])
+        return float(self._scorers[id(estimator)](fitted_estimator, X_val, y_val))
 
     @staticmethod
     def _validation(estimator):

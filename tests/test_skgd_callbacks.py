@@ -145,3 +145,35 @@ def test_checkpoint_skops(tmp_path, digits):
 def test_parameters_are_validated(bad):
     with pytest.raises(ValueError):
         EarlyStopping(**bad)
+
+
+@pytest.mark.parametrize("make, scoring", [
+    (lambda: LogisticRegression(solver="adam", batch_size=32, max_iter=15, tol=None,
+                                random_state=0), "accuracy"),
+    (lambda: MLPClassifier((16,), max_iter=15, tol=None, random_state=0), "accuracy"),
+    (lambda: LinearRegression(solver="adam", batch_size=32, max_iter=15, tol=None,
+                              random_state=0), "r2"),
+])
+def test_default_scoring_is_the_estimators_score(digits, make, scoring):
+    X, Xv, y, yv = digits
+    y, yv = (y, yv) if scoring == "accuracy" else (y.astype(float), yv.astype(float))
+    runs = []
+    for s in (None, scoring):
+        stop = EarlyStopping(scoring=s, patience=1000, restore_best=False)
+        est = make().set_callbacks(stop).fit(X, y, X_val=Xv, y_val=yv)
+        runs.append((stop.best_epoch_, stop.best_score_, est.score(Xv, yv)))
+    assert runs[0][0] == runs[1][0]
+    assert runs[0][1] == pytest.approx(runs[1][1], rel=1e-12)
+
+
+def test_default_scoring_of_the_recommender_is_its_score():
+    rng = np.random.RandomState(0)
+    X = np.c_[rng.randint(0, 40, 2000), rng.randint(0, 50, 2000)]
+    y = rng.uniform(1, 5, 2000)
+    stop = EarlyStopping(patience=1000, restore_best=False)
+    est = MatrixFactorization(n_components=4, max_iter=3, tol=None, random_state=0)
+    est.set_callbacks(stop).fit(X, y, X_val=X[:300], y_val=y[:300])
+    scores = [MatrixFactorization(n_components=4, max_iter=k, tol=None, random_state=0)
+              .fit(X, y, X_val=X[:300], y_val=y[:300]).score(X[:300], y[:300])
+              for k in (1, 2, 3)]
+    assert stop.best_score_ == pytest.approx(max(scores), rel=1e-9)

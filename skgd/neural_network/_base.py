@@ -59,6 +59,10 @@ class BaseMLP(GDMixin, BaseEstimator):
     def _stratify(self, y_enc):
         return None
 
+    #: the validation score in ``history_`` is this estimator's ``score`` (accuracy or
+    #: R²) on the same rows, so callbacks may reuse it
+    _history_score_is_score = True
+
     def _val_score(self, y_val):
         """A function ``raw -> score`` (higher is better) on validation targets."""
         raise NotImplementedError
