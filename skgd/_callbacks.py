@@ -44,7 +44,7 @@ class EpochTasks:
 
     def __init__(self, estimator, root, objective, state, data) -> None:
         self.estimator, self.root, self.objective, self.state = estimator, root, objective, state
-        self.X, self.y, self.metadata = data
+        self.X, self.y, self.metadata = data[:3]
         self.task = self._begin()
 
     def _hook_args(self) -> dict:
@@ -77,12 +77,17 @@ def fit_tasks(estimator, objective, state, max_epochs: int, data):
         return
     with callback_management_context(estimator):
         root = estimator._init_callback_context(max_subtasks=max_epochs + 1)
-        X, y, metadata = data
-        root.call_on_fit_task_begin(estimator=estimator, X=X, y=y, metadata=metadata)
-        epochs = EpochTasks(estimator, root, objective, state, data)
+        X, y, metadata, (X_val, y_val) = data
+        # the held-out data, for callbacks that score it (skgd.callbacks.EarlyStopping)
+        estimator._skgd_validation = None if X_val is None else (X_val, y_val)
         try:
-            yield [epochs]
+            root.call_on_fit_task_begin(estimator=estimator, X=X, y=y, metadata=metadata)
+            epochs = EpochTasks(estimator, root, objective, state, data)
+            try:
+                yield [epochs]
+            finally:
+                epochs.close()
+            root.call_on_fit_task_end(estimator=estimator, X=X, y=y, metadata=metadata,
+                                      reconstruction_attributes={})
         finally:
-            epochs.close()
-        root.call_on_fit_task_end(estimator=estimator, X=X, y=y, metadata=metadata,
-                                  reconstruction_attributes={})
+            del estimator._skgd_validation

@@ -10,7 +10,11 @@ state for ``warm_start``/``partial_fit`` and the fitted attributes of section 1.
 from __future__ import annotations
 
 import functools
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from numbers import Integral, Real
+from typing import Any
 
 import numpy as np
 from sklearn.callback import CallbackSupportMixin
@@ -22,6 +26,8 @@ from .solver import (
     REGULARIZERS,
     SCHEDULES,
     Optimizer,
+    OptimizeResult,
+    ProximalTerm,
     Regularizer,
     Schedule,
     SolverConfig,
@@ -31,8 +37,58 @@ from .solver import (
 )
 from .solver._loop import init_state
 from .utils._compat import Interval, StrOptions
+from .utils._persist import from_plain, to_plain
 
-__all__ = ["GDMixin", "SOLVER_PARAMETER_CONSTRAINTS", "transactional"]
+__all__ = ["GDMixin", "SOLVER_PARAMETER_CONSTRAINTS", "transactional", "fit_overrides"]
+
+
+@dataclass
+class FitOverrides:
+    """What a meta-estimator (:mod:`skgd.federated`) changes in the fits it runs.
+
+    ``epochs=0`` runs the fit up to the solver and stores the fitted attributes of
+    the current (or a fresh initial) solver state without any epoch; ``proximal`` adds
+    a :class:`~skgd.solver.ProximalTerm` to the solver configuration;
+    ``planned_epochs`` replaces ``max_iter`` as the horizon of the schedules that plan
+    one (cosine, onecycle). The fit puts its objective and its resolved ``alpha`` in
+    ``objective`` and ``alpha``.
+    """
+
+    epochs: int | None = None
+    proximal: ProximalTerm | None = None
+    planned_epochs: int | None = None
+    objective: Any = None
+    alpha: float | None = None
+
+
+_OVERRIDES: ContextVar[FitOverrides | None] = ContextVar("skgd_fit_overrides",
+                                                         default=None)
+
+
+@contextmanager
+def fit_overrides(*, epochs: int | None = None, proximal: ProximalTerm | None = None,
+                  planned_epochs: int | None = None):
+    """Apply :class:`FitOverrides` to the skgd fits run in this context (this thread
+    or task only: a context variable).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgd.base import fit_overrides
+    >>> from skgd.linear_model import LinearRegression
+    >>> X, y = np.eye(3), np.arange(3.0)
+    >>> with fit_overrides(epochs=0) as ov:
+    ...     reg = LinearRegression(random_state=0).fit(X, y)
+    >>> reg.n_iter_, ov.objective.n_samples
+    (0, 3)
+    """
+    overrides = FitOverrides(epochs=epochs, proximal=proximal,
+                             planned_epochs=planned_epochs)
+    token = _OVERRIDES.set(overrides)
+    try:
+        yield overrides
+    finally:
+        _OVERRIDES.reset(token)
 
 
 def transactional(fit):
@@ -93,6 +149,7 @@ class GDMixin(CallbackSupportMixin):
         penalty = getattr(self, "penalty", None)
         if penalty == "none":
             penalty = None
+        overrides = _OVERRIDES.get()
         return SolverConfig(
             optimizer=OPTIMIZERS.resolve(self.solver, Optimizer),
             schedule=SCHEDULES.resolve(self.learning_rate, Schedule),
@@ -109,9 +166,35 @@ class GDMixin(CallbackSupportMixin):
             divergence=getattr(self, "divergence", "raise"),
             verbose=int(self.verbose),
             warn_on_max_iter=not partial,
-            planned_epochs=int(self.max_iter),
+            planned_epochs=int(self.max_iter if overrides is None
+                               or overrides.planned_epochs is None
+                               else overrides.planned_epochs),
             average=int(getattr(self, "average", False)),
+            proximal=None if overrides is None else overrides.proximal,
         )
+
+    def __getstate__(self):
+        # the solver state and other internal objects as plain data: skops then trusts
+        # everything but the estimator's own class (see skgd.utils._persist)
+        return to_plain(super().__getstate__())
+
+    def __setstate__(self, state):
+        super().__setstate__(from_plain(state))
+
+    def __copy__(self):
+        # a shallow copy shares the attributes (copy's default would go through
+        # __getstate__ and rebuild the internal objects)
+        new = type(self).__new__(type(self))
+        new.__dict__.update(self.__dict__)
+        return new
+
+    def _wants_validation(self) -> bool:
+        """Whether a fit holds out ``validation_fraction`` of the rows: for
+        ``early_stopping``, or for a callback that scores held-out data
+        (:class:`skgd.callbacks.EarlyStopping`)."""
+        return bool(self.early_stopping) or any(
+            getattr(cb, "_skgd_needs_validation", False)
+            for cb in getattr(self, "_skl_callbacks", None) or ())
 
     def _validation_indices(self, n_samples: int, stratify=None):
         """Train/validation row indices for ``early_stopping`` (scikit-learn's split)."""
@@ -141,8 +224,9 @@ class GDMixin(CallbackSupportMixin):
         """Run the solver, then store the fitted attributes (:meth:`_finish_fit`);
         reuse the previous state for ``warm_start``/``partial_fit``. ``alpha``
         overrides the estimator's (resolved data-dependent values). ``data`` is
-        ``(X, y, metadata)`` for the callbacks (``set_callbacks``) of a ``fit``; the
-        fit is their root task and each epoch a subtask."""
+        ``(X, y, metadata, (X_val, y_val))`` for the callbacks (``set_callbacks``) of a
+        ``fit``, the validation pair as the estimator received or held it out (None
+        when there is none); the fit is their root task and each epoch a subtask."""
         config = self._solver_config(max_iter=1 if partial else None, partial=partial,
                                      has_validation=validation is not None, alpha=alpha)
         state = getattr(self, "_solver_state", None) if reuse_state else None
@@ -157,14 +241,26 @@ class GDMixin(CallbackSupportMixin):
                 state.best_score = -np.inf
         else:
             state = init_state(objective, config, self.random_state)
+        overrides = _OVERRIDES.get()
+        if overrides is not None:
+            overrides.objective, overrides.alpha = objective, config.alpha
+            if overrides.epochs == 0:
+                result = OptimizeResult(w=state.params, state=state, n_iter=0,
+                                        converged=False)
+                self._adopt(objective, result)
+                return result
         with fit_tasks(self, objective.model, state, config.max_iter,
                        None if partial else data) as hooks:
             result = minimize(objective, config, state=state, validation=validation,
                               callbacks=hooks)
-            self._solver_state = result.state
-            self._store_result(result)
-            self._finish_fit(objective.model, result)
+            self._adopt(objective, result)
         return result
+
+    def _adopt(self, objective, result) -> None:
+        """Keep ``result.state`` and store the fitted attributes from it."""
+        self._solver_state = result.state
+        self._store_result(result)
+        self._finish_fit(objective.model, result)
 
     def _fit_chunked(self, X, y, sample_weight, X_val, y_val, *, first: bool,
                      partial: bool):

@@ -9,7 +9,11 @@ def test_demo_runs_every_estimator():
     names = {r["estimator"] for r in rows}
     assert names == {"LogisticRegression", "LinearRegression", "MLPClassifier",
                      "MLPRegressor", "MatrixFactorization"}
-    assert len(lines) == len(rows) + 2  # header, rule, one line per fit
+    compiled = sum(r["compile_seconds"] for r in rows) >= 0.01
+    # header, rule, one line per fit, and a note when kernels were compiled
+    assert len(lines) == len(rows) + 2 + compiled
+    assert compiled == ("compiling kernels" in lines[-1])
+    assert all(r["seconds"] >= 0 and r["compile_seconds"] >= 0 for r in rows)
     for r in rows:
         floor = 0.9 if r["data"] in ("digits", "breast_cancer") else 0.2
         assert r["score"] > floor, r

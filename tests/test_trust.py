@@ -189,3 +189,15 @@ def test_early_stopping_refuses_a_one_row_validation_set():
     X, y = make_classification(15, 4, random_state=0)
     with pytest.raises(ValueError, match="at least 2 validation rows"):
         LinearRegression(early_stopping=True, validation_fraction=0.05).fit(X, y)
+
+
+def test_backoff_that_trains_no_epoch_warns():
+    """Every epoch of the call rolled back: the model is its initial weights, which a
+    user must be told (it failed silently before)."""
+    X = np.random.RandomState(0).normal(size=(200, 5)) * 1e3
+    y = X @ np.ones(5)
+    est = LinearRegression(solver="sgd", batch_size=1, learning_rate="constant",
+                           learning_rate_init=10.0, max_iter=3, tol=None,
+                           divergence="backoff")
+    with pytest.warns(ConvergenceWarning, match="no epoch was trained"):
+        est.fit(X, y)

@@ -35,6 +35,10 @@ class BaseLinearGD(GDMixin, BaseEstimator):
     def _weights(self, y_enc, sample_weight, partial: bool, counts=None):
         return sample_weight
 
+    #: the validation score in ``history_`` is this estimator's ``score`` (accuracy or
+    #: R²) on the same rows, so callbacks may reuse it
+    _history_score_is_score = True
+
     def _val_score(self, y_val):
         """A function ``raw -> score`` (higher is better) on validation targets."""
         raise NotImplementedError
@@ -74,17 +78,19 @@ class BaseLinearGD(GDMixin, BaseEstimator):
             if X_val is None or y_val is None:
                 raise ValueError("Pass both X_val and y_val, or neither.")
             X_val, y_val, _ = self._check_Xy(X_val, y_val, None, reset=False)
-            validation = self._validation(X_val, y_val, K)
-        elif self.early_stopping and not partial:
+        elif self._wants_validation() and not partial:
             tr, va = self._validation_indices(X.shape[0], self._stratify(y_enc))
-            validation = self._validation(X[va], y[va], K)
+            X_val, y_val = X[va], y[va]
             X, y, y_enc, sw = X[tr], y[tr], y_enc[tr], sw[tr]
+        if X_val is not None:
+            validation = self._validation(X_val, y_val, K)
         objective = self._objective(X, y_enc, sw, K)
         if not first and self._solver_state.w.size != objective.layout.size:
             raise ValueError("The number of features or outputs changed since the last fit.")
         alpha = 1.0 / sw.sum() if self.alpha == "auto" else None
         self._run_solver(objective, validation=validation, reuse_state=not first,
-                         partial=partial, alpha=alpha, data=(X, y, _metadata(sample_weight, sw)))
+                         partial=partial, alpha=alpha,
+                         data=(X, y, _metadata(sample_weight, sw), (X_val, y_val)))
         return self
 
     def _stratify(self, y_enc):

@@ -24,3 +24,6 @@ Rule = namedtuple("Rule", "fn hp state")
 Schedule = namedtuple("Schedule", "lrs t0 cum max_norm")
 #: the elastic-net penalty and the per-coordinate effective steps and step ratios
 Penalty = namedtuple("Penalty", "l1 l2 step ratio")
+#: the plain-SGD steps of the ``wscale`` kernels: learning rates of the epoch, the L2
+#: strength and the clipping threshold (0: off)
+L2Schedule = namedtuple("L2Schedule", "lrs l2 max_norm")

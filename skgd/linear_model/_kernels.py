@@ -34,6 +34,7 @@ from numba import njit
 
 from .._lowlevel import FAST, ptr
 from ..losses import one_output_loss
+from ..solver._clip import clipped
 from ._wscale import AHEAD, csr_rows, dense_rows, prefetch_csr_row, prefetch_dense_row
 
 #: one row: column and value pointers, its offset and length in them, whether it is a
@@ -186,11 +187,8 @@ def _output_grad(row, model, code, loss_fn, lp, scratch, max_norm):
         dl[c] *= si
         dsq += dl[c] * dl[c]
     norm = np.sqrt(dsq * (xsq + (1.0 if model.fit_intercept else 0.0)))
-    # not clip_scale: under fastmath the factor max_norm / norm folds into the
-    # products differently, so this form is kept for bitwise-stable models
-    if max_norm > 0.0 and norm > max_norm:
-        for c in range(K):
-            dl[c] *= max_norm / norm
+    for c in range(K):
+        dl[c] = clipped(dl[c], norm, max_norm)
     return loss, norm
 
 

@@ -8,7 +8,7 @@ import scipy.sparse as sp
 from ..losses import Loss, Multinomial
 from ..solver import Objective, ParamLayout
 from ..utils._validation import canonical_csr
-from ._bundles import CSR, LossFn, Penalty, Rule, Samples, Schedule, Shape
+from ._bundles import CSR, L2Schedule, LossFn, Penalty, Rule, Samples, Schedule, Shape
 from ._fused import dense_loss_grad
 from ._kernels import sgd_epoch_csr, sgd_epoch_dense
 from ._wscale import sgd_l2_epoch_csr, sgd_l2_epoch_dense
@@ -219,12 +219,12 @@ class LinearObjective(Objective):
     def _sgd_l2_epoch(self, w, order, ctx):
         """Plain SGD with L2 or no penalty: the ``wscale`` kernels (see ``_wscale``)."""
         order = order.astype(np.int64, copy=False)
-        args = (self.y_flat, self.sw, order, self.K, self.fit_intercept, self.loss.kernel,
-                self.loss.params(), self.loss.kernel_code(), w, ctx.lrs, ctx.l2,
-                ctx.max_grad_norm)
+        args = (Samples(self.y_flat, self.sw, order), Shape(self.K, self.fit_intercept),
+                self._loss_fn(), w, L2Schedule(ctx.lrs, ctx.l2, ctx.max_grad_norm))
         if self.sparse:
             X = self.X  # its own index dtype: int32 indices halve the index traffic
-            loss, norm = sgd_l2_epoch_csr(X.data, X.indices, X.indptr, X.shape[1], *args)
+            loss, norm = sgd_l2_epoch_csr(CSR(X.data, X.indices, X.indptr, X.shape[1]),
+                                          *args)
         else:
             loss, norm = sgd_l2_epoch_dense(self.X, *args)
         n = max(order.size, 1)

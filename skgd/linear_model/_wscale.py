@@ -26,12 +26,14 @@ with a cache miss.
 """
 
 import math
+from collections import namedtuple
 
 import numpy as np
 from numba import njit
 
 from .._lowlevel import FAST, FAST_ORDERED, prefetch, ptr
 from ..losses import LOSS_LOG, log_loss_terms, one_output_loss
+from ..solver._clip import clipped
 
 # FAST_ORDERED for the sparse rows: with reassociation LLVM would "vectorise" the
 # indexed sums with element-wise gathers, 16 at a time, and spill registers (20 %
@@ -44,6 +46,15 @@ AHEAD = 4
 # run cannot overflow; each sample's term is exact to ~2e-16 absolute, far below what
 # a mean loss is compared at.
 PRODUCT_RUN = 64
+
+#: the coefficients ``v`` of ``w = scale * v`` (a pointer, intercepts after the
+#: ``n_coef`` coefficients) and the model's layout
+ScaledPtrs = namedtuple("ScaledPtrs", "w n_coef K fit_intercept")
+#: a row's loss: its compiled kernel, a pointer to its parameters, its ``kernel_code``
+#: and pointers to the ``K``-element scratch of raw outputs and output gradient
+LossPtrs = namedtuple("LossPtrs", "fn lp code raw dl")
+#: one update: its learning rate, the L2 strength and the clipping threshold (0: off)
+ScaledStep = namedtuple("ScaledStep", "lr l2 max_norm")
 
 
 @njit(inline="always")
@@ -87,36 +98,35 @@ def prefetch_dense_row(rows, i):
 
 
 @njit(inline="always")
-def _clipped_step(dsq, xsq, fit_intercept, lr, max_norm):
-    """Gradient norm and the step, clipped so that the update's norm is at most
-    ``max_norm``; the gradient is ``s_i [x, 1] dl^T``, whose squared norm
-    ``dsq (xsq + 1)`` needs no pass over the row."""
+def _clipped_step(dsq, xsq, fit_intercept, now):
+    """Gradient norm and the step, clipped (:func:`~skgd.solver._clip.clipped`) so that
+    the update's norm is at most ``now.max_norm``; the gradient is ``s_i [x, 1] dl^T``,
+    whose squared norm ``dsq (xsq + 1)`` needs no pass over the row."""
     norm = np.sqrt(dsq * (xsq + (1.0 if fit_intercept else 0.0)))
-    f = lr
-    if max_norm > 0.0 and norm > max_norm:
-        f = lr * max_norm / norm
-    return norm, f
+    return norm, clipped(now.lr, norm, now.max_norm)
 
 
 @njit(inline="always")
-def _gradient(raw, yi, si, xsq, K, fit_intercept, loss_fn, lp, dl, lr, max_norm):
-    """Loss and output gradient ``dl`` (weighted; pointers) of one sample with ``K``
-    outputs; returns ``(weighted loss, gradient norm, step)``."""
-    loss = si * loss_fn(yi, raw, K, dl, lp)
+def _gradient(model, lossk, yi, si, xsq, now):
+    """Loss and output gradient ``lossk.dl`` (weighted) of one sample with ``model.K``
+    outputs (:data:`ScaledPtrs`, :data:`LossPtrs`, :data:`ScaledStep`); returns
+    ``(weighted loss, gradient norm, step)``."""
+    K, dl = model.K, lossk.dl
+    loss = si * lossk.fn(yi, lossk.raw, K, dl, lossk.lp)
     dsq = 0.0
     for c in range(K):
         dl[c] *= si
         dsq += dl[c] * dl[c]
-    norm, f = _clipped_step(dsq, xsq, fit_intercept, lr, max_norm)
+    norm, f = _clipped_step(dsq, xsq, model.fit_intercept, now)
     return loss, norm, f
 
 
 @njit(inline="always")
-def _add_loss(acc, code, yi, si, z, loss_fn, lp, raw, dl):
+def _add_loss(acc, lossk, yi, si, z):
     """Add a one-output sample's weighted loss to ``acc = (total, product, count)``
     (see ``PRODUCT_RUN``); returns ``(acc, weighted derivative)``."""
     total, prod, count = acc
-    if code == LOSS_LOG and si == 1.0:
+    if lossk.code == LOSS_LOG and si == 1.0:
         e, linear, d = log_loss_terms(yi, z)
         total += linear
         prod *= 1.0 + e
@@ -125,7 +135,7 @@ def _add_loss(acc, code, yi, si, z, loss_fn, lp, raw, dl):
             total += math.log(prod)
             prod, count = 1.0, 0
         return (total, prod, count), d
-    loss, d = one_output_loss(code, yi, z, loss_fn, lp, raw, dl)
+    loss, d = one_output_loss(lossk.code, yi, z, lossk.fn, lossk.lp, lossk.raw, lossk.dl)
     return (total + si * loss, prod, count), si * d
 
 
@@ -135,33 +145,33 @@ def _loss_total(acc):
 
 
 @njit(inline="always")
-def _one_output(acc, p, scale, inv, w, n_coef, yi, si, xsq, fit_intercept, code, loss_fn,
-                lp, raw, dl, lr, max_norm):
+def _one_output(acc, p, scale, inv, model, lossk, yi, si, xsq, now):
     """:func:`_gradient` for one output held in a register, from the row's dot product
-    ``p`` with ``v`` (``w = scale * v``; pointers), with the loss inlined when ``code``
+    ``p`` with ``v`` (``w = scale * v``), with the loss inlined when ``lossk.code``
     allows. Returns ``(acc, g, d, norm, f)``: the row's multiplier ``g`` in the update
     of ``v``, the weighted derivative ``d`` and the (clipped) step ``f``."""
+    w, n_coef, fit_intercept = model.w, model.n_coef, model.fit_intercept
     z = scale * p + (w[n_coef] if fit_intercept else 0.0)
-    acc, d = _add_loss(acc, code, yi, si, z, loss_fn, lp, raw, dl)
-    norm, f = _clipped_step(d * d, xsq, fit_intercept, lr, max_norm)
+    acc, d = _add_loss(acc, lossk, yi, si, z)
+    norm, f = _clipped_step(d * d, xsq, fit_intercept, now)
     return acc, (f * inv) * d, d, norm, f
 
 
 @njit(inline="always")
-def _one_output_end(w, n_coef, fit_intercept, d, f, lr, l2, scale, inv):
+def _one_output_end(model, d, f, now, scale, inv):
     """After a one-output row update: the intercept step, then :func:`_decay`."""
-    if fit_intercept:
-        w[n_coef] -= f * d
-    return _decay(w, n_coef, lr, l2, scale, inv)
+    if model.fit_intercept:
+        model.w[model.n_coef] -= f * d
+    return _decay(model.w, model.n_coef, now, scale, inv)
 
 
 @njit(inline="always")
-def _decay(w, n_coef, lr, l2, scale, inv):
+def _decay(w, n_coef, now, scale, inv):
     """The L2 decay of every coefficient through ``scale`` (``w`` a pointer); also
     keeps ``inv = 1 / scale``. Both are updated by multiplications: the loop-carried
     dependency is then a multiply, not a division, in every sample."""
-    if l2 != 0.0:
-        decay = 1.0 + lr * l2
+    if now.l2 != 0.0:
+        decay = 1.0 + now.lr * now.l2
         scale *= 1.0 / decay
         inv *= decay
         if scale < 1e-9:  # fold the scale in before it underflows
@@ -172,26 +182,32 @@ def _decay(w, n_coef, lr, l2, scale, inv):
 
 
 @njit(inline="always")
-def _intercept_and_scale(w, n_coef, K, fit_intercept, dl, f, lr, l2, scale, inv):
+def _intercept_and_scale(model, dl, f, now, scale, inv):
     """Intercept step, then :func:`_decay` (pointers)."""
-    if fit_intercept:
-        for c in range(K):
+    w, n_coef = model.w, model.n_coef
+    if model.fit_intercept:
+        for c in range(model.K):
             w[n_coef + c] -= f * dl[c]
-    return _decay(w, n_coef, lr, l2, scale, inv)
+    return _decay(w, n_coef, now, scale, inv)
 
 
 @njit(inline="always")
-def _offset(w, n_coef, K, fit_intercept, scale, raw):
-    for c in range(K):
+def _offset(model, scale, raw):
+    w, n_coef, fit_intercept = model.w, model.n_coef, model.fit_intercept
+    for c in range(model.K):
         raw[c] = scale * raw[c] + (w[n_coef + c] if fit_intercept else 0.0)
 
 
 @njit(cache=True, fastmath=FAST)
-def sgd_l2_epoch_dense(X, y, sw, order, K, fit_intercept, loss_fn, lp, code, w, lrs, l2,
-                       max_norm):
-    """One epoch over the dense rows ``X[order]``; returns (summed weighted loss,
-    summed gradient norm). ``w`` is updated in place. ``code`` is the loss's
-    :meth:`~skgd.losses.Loss.kernel_code` (one-output losses it names are inlined)."""
+def sgd_l2_epoch_dense(X, samples, shape, loss, w, sched):
+    """One epoch over the dense rows ``X[samples.order]``; returns (summed weighted loss,
+    summed gradient norm). ``w`` is updated in place. The bundles are those of
+    :mod:`._bundles` (``sched`` an :data:`~._bundles.L2Schedule`); one-output losses
+    that ``loss.code`` names are inlined."""
+    y, sw, order = samples
+    K, fit_intercept = shape
+    lrs, l2, max_norm = sched
+    lp = loss.params
     n_samples, d = X.shape
     n_coef = d * K
     # scratch for the loss kernel; pointers to it are taken where they are used, so
@@ -200,6 +216,7 @@ def sgd_l2_epoch_dense(X, y, sw, order, K, fit_intercept, loss_fn, lp, code, w, 
     rows = dense_rows(X, y, sw)
     Xp, yp, swp = rows[0], rows[1], rows[2]
     wp = ptr(w)
+    model = ScaledPtrs(wp, n_coef, K, fit_intercept)
     scale, inv = 1.0, 1.0
     acc = (0.0, 1.0, 0)  # the summed loss (see _add_loss)
     norm_sum = 0.0
@@ -208,7 +225,8 @@ def sgd_l2_epoch_dense(X, y, sw, order, K, fit_intercept, loss_fn, lp, code, w, 
             prefetch_dense_row(rows, order[k + AHEAD])
         i = order[k]
         row = i * d  # the row's offset in X
-        lr = lrs[k]
+        now = ScaledStep(lrs[k], l2, max_norm)
+        lossk = LossPtrs(loss.fn, ptr(lp), loss.code, ptr(raw_a), ptr(dl_a))
         xsq = 0.0
         if K == 1:
             p = 0.0
@@ -216,15 +234,13 @@ def sgd_l2_epoch_dense(X, y, sw, order, K, fit_intercept, loss_fn, lp, code, w, 
                 x = Xp[row + j]
                 p += x * wp[j]
                 xsq += x * x
-            acc, g, g0, norm, f = _one_output(acc, p, scale, inv, wp, n_coef, yp[i], swp[i],
-                                              xsq, fit_intercept, code, loss_fn, ptr(lp),
-                                              ptr(raw_a), ptr(dl_a), lr, max_norm)
+            acc, g, g0, norm, f = _one_output(acc, p, scale, inv, model, lossk, yp[i],
+                                              swp[i], xsq, now)
             for j in range(d):
                 wp[j] -= g * Xp[row + j]
-            scale, inv = _one_output_end(wp, n_coef, fit_intercept, g0, f, lr, l2, scale,
-                                         inv)
+            scale, inv = _one_output_end(model, g0, f, now, scale, inv)
         else:
-            raw, dl = ptr(raw_a), ptr(dl_a)
+            raw, dl = lossk.raw, lossk.dl
             for c in range(K):
                 raw[c] = 0.0
             for j in range(d):
@@ -232,16 +248,14 @@ def sgd_l2_epoch_dense(X, y, sw, order, K, fit_intercept, loss_fn, lp, code, w, 
                 xsq += xj * xj
                 for c in range(K):
                     raw[c] += xj * wp[j * K + c]
-            _offset(wp, n_coef, K, fit_intercept, scale, raw)
-            loss, norm, f = _gradient(raw, yp[i], swp[i], xsq, K, fit_intercept, loss_fn,
-                                      ptr(lp), dl, lr, max_norm)
-            acc = (acc[0] + loss, acc[1], acc[2])
+            _offset(model, scale, raw)
+            loss_k, norm, f = _gradient(model, lossk, yp[i], swp[i], xsq, now)
+            acc = (acc[0] + loss_k, acc[1], acc[2])
             for j in range(d):
                 xj = Xp[row + j] * (f * inv)
                 for c in range(K):
                     wp[j * K + c] -= dl[c] * xj
-            scale, inv = _intercept_and_scale(wp, n_coef, K, fit_intercept, dl, f, lr, l2,
-                                              scale, inv)
+            scale, inv = _intercept_and_scale(model, dl, f, now, scale, inv)
         norm_sum += norm
     for j in range(n_coef):
         w[j] *= scale
@@ -249,14 +263,19 @@ def sgd_l2_epoch_dense(X, y, sw, order, K, fit_intercept, loss_fn, lp, code, w, 
 
 
 @njit(cache=True, fastmath=SPARSE_FAST)
-def sgd_l2_epoch_csr(data, indices, indptr, n_features, y, sw, order, K, fit_intercept,
-                     loss_fn, lp, code, w, lrs, l2, max_norm):
-    """One epoch over the CSR rows ``order``; as :func:`sgd_l2_epoch_dense`."""
-    n_coef = n_features * K
+def sgd_l2_epoch_csr(X, samples, shape, loss, w, sched):
+    """One epoch over the rows ``samples.order`` of the :data:`~._bundles.CSR` ``X`` (its
+    own index dtype); as :func:`sgd_l2_epoch_dense`."""
+    y, sw, order = samples
+    K, fit_intercept = shape
+    lrs, l2, max_norm = sched
+    lp = loss.params
+    n_coef = X.n_features * K
     raw_a, dl_a = np.empty(K), np.empty(K)  # loss scratch, as in the dense kernel
-    rows = csr_rows(data, indices, indptr, y, sw)
+    rows = csr_rows(X.data, X.indices, X.indptr, y, sw)
     vals, cols, yp, swp = rows[0], rows[1], rows[3], rows[4]
     wp = ptr(w)
+    model = ScaledPtrs(wp, n_coef, K, fit_intercept)
     scale, inv = 1.0, 1.0
     acc = (0.0, 1.0, 0)  # the summed loss (see _add_loss)
     norm_sum = 0.0
@@ -265,11 +284,11 @@ def sgd_l2_epoch_csr(data, indices, indptr, n_features, y, sw, order, K, fit_int
             prefetch_csr_row(rows, order[k + AHEAD])
         i = order[k]
         a, b = rows[2][i], rows[2][i + 1]
-        lr = lrs[k]
-        xsq = 0.0
+        now = ScaledStep(lrs[k], l2, max_norm)
+        lossk = LossPtrs(loss.fn, ptr(lp), loss.code, ptr(raw_a), ptr(dl_a))
         if K == 1:
             # two independent sums: the row's dot product is on the critical path
-            p, p2, xsq2 = 0.0, 0.0, 0.0
+            p, p2, xsq, xsq2 = 0.0, 0.0, 0.0, 0.0
             jj = a
             while jj + 1 < b:
                 x, x2 = vals[jj], vals[jj + 1]
@@ -282,36 +301,43 @@ def sgd_l2_epoch_csr(data, indices, indptr, n_features, y, sw, order, K, fit_int
                 x = vals[jj]
                 p += x * wp[np.uint64(cols[jj])]
                 xsq += x * x
-            acc, g, g0, norm, f = _one_output(acc, p + p2, scale, inv, wp, n_coef, yp[i],
-                                              swp[i], xsq + xsq2, fit_intercept, code,
-                                              loss_fn, ptr(lp), ptr(raw_a), ptr(dl_a), lr,
-                                              max_norm)
+            acc, g, g0, norm, f = _one_output(acc, p + p2, scale, inv, model, lossk, yp[i],
+                                              swp[i], xsq + xsq2, now)
             for jj in range(a, b):
                 wp[np.uint64(cols[jj])] -= g * vals[jj]
-            scale, inv = _one_output_end(wp, n_coef, fit_intercept, g0, f, lr, l2, scale,
-                                         inv)
+            scale, inv = _one_output_end(model, g0, f, now, scale, inv)
         else:
-            raw, dl = ptr(raw_a), ptr(dl_a)
-            for c in range(K):
-                raw[c] = 0.0
-            for jj in range(a, b):
-                x = vals[jj]
-                xsq += x * x
-                base = cols[jj] * K
-                for c in range(K):
-                    raw[c] += x * wp[base + c]
-            _offset(wp, n_coef, K, fit_intercept, scale, raw)
-            loss, norm, f = _gradient(raw, yp[i], swp[i], xsq, K, fit_intercept, loss_fn,
-                                      ptr(lp), dl, lr, max_norm)
-            acc = (acc[0] + loss, acc[1], acc[2])
-            for jj in range(a, b):
-                x = vals[jj] * (f * inv)
-                base = cols[jj] * K
-                for c in range(K):
-                    wp[base + c] -= dl[c] * x
-            scale, inv = _intercept_and_scale(wp, n_coef, K, fit_intercept, dl, f, lr, l2,
-                                              scale, inv)
+            acc, norm, scale, inv = _csr_multi_row(acc, rows, a, b, model, lossk, yp[i],
+                                                   swp[i], now, (scale, inv))
         norm_sum += norm
     for j in range(n_coef):
         w[j] *= scale
     return _loss_total(acc), norm_sum
+
+
+@njit(inline="always")
+def _csr_multi_row(acc, rows, a, b, model, lossk, yi, si, now, scales):
+    """The update of a CSR row ``[a, b)`` of a ``K``-output model (``rows`` from
+    :func:`csr_rows`); returns ``(acc, norm, scale, inv)``."""
+    vals, cols = rows[0], rows[1]
+    w, K = model.w, model.K
+    raw, dl = lossk.raw, lossk.dl
+    scale, inv = scales
+    xsq = 0.0
+    for c in range(K):
+        raw[c] = 0.0
+    for jj in range(a, b):
+        x = vals[jj]
+        xsq += x * x
+        base = cols[jj] * K
+        for c in range(K):
+            raw[c] += x * w[base + c]
+    _offset(model, scale, raw)
+    loss_k, norm, f = _gradient(model, lossk, yi, si, xsq, now)
+    for jj in range(a, b):
+        x = vals[jj] * (f * inv)
+        base = cols[jj] * K
+        for c in range(K):
+            w[base + c] -= dl[c] * x
+    scale, inv = _intercept_and_scale(model, dl, f, now, scale, inv)
+    return (acc[0] + loss_k, acc[1], acc[2]), norm, scale, inv

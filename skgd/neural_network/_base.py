@@ -60,6 +60,10 @@ class BaseMLP(GDMixin, BaseEstimator):
     def _stratify(self, y_enc):
         return None
 
+    #: the validation score in ``history_`` is this estimator's ``score`` (accuracy or
+    #: R²) on the same rows, so callbacks may reuse it
+    _history_score_is_score = True
+
     def _val_score(self, y_val):
         """A function ``raw -> score`` (higher is better) on validation targets."""
         raise NotImplementedError
@@ -121,7 +125,7 @@ class BaseMLP(GDMixin, BaseEstimator):
                 raise ValueError("Pass both X_val and y_val, or neither.")
             X_val, y_val, _ = self._check_Xy(X_val, y_val, None, reset=False)
             val = (X_val, y_val)
-        elif self.early_stopping and not partial:
+        elif self._wants_validation() and not partial:
             tr, va = self._validation_indices(X.shape[0], self._stratify(y_enc))
             val = (X[va], y[va])
             X_fit, y_fit, sw_fit, y_raw = X[tr], y_enc[tr], sw[tr], y[tr]
@@ -136,7 +140,7 @@ class BaseMLP(GDMixin, BaseEstimator):
         validation = None if val is None else self._validation(*val, K, objective)
         metadata = None if sample_weight is None else {"sample_weight": sw_fit}
         self._run_solver(objective, validation=validation, reuse_state=not first,
-                         partial=partial, data=(X_fit, y_raw, metadata))
+                         partial=partial, data=(X_fit, y_raw, metadata, val or (None, None)))
         return self
 
     def _finish_fit(self, objective, result) -> None:

@@ -26,7 +26,7 @@ import numpy as np
 from numba import njit
 
 from .._lowlevel import prefetch, ptr
-from ..solver._clip import clip_scale
+from ..solver._clip import clip_scale, clipped
 from ._kernels import FASTMATH, SQUARED, Scratch, _fill_group, _group_grad, group_data, group_model
 
 #: prefetch distance, in interactions, of the SGD epochs (see the module docstring)
@@ -47,6 +47,9 @@ Ratings = namedtuple("Ratings", "users items y sw")
 Biased = namedtuple("Biased", "alpha alpha_b mu0 mu_off bu_off bi_off")
 #: an SGD step of the two-field epochs: step size per update, clipping norm (0: off)
 Step = namedtuple("Step", "lrs max_norm")
+#: SVD++'s implicit factors: the ``(n_items, k)`` rows ``y_j``, their regularisation and
+#: each user's items (CSR: ``indptr``, ``items``)
+Implicit = namedtuple("Implicit", "Y2 alpha_y indptr items")
 
 
 @njit(cache=True)
@@ -353,9 +356,97 @@ def group_by_user(users, order):
     return out, starts
 
 
+@njit(inline="always")
+def _prefetch_rating(pi, py, ps, i):
+    # the item, rating and weight of row i (pointers)
+    prefetch(pi, i)
+    prefetch(py, i)
+    prefetch(ps, i)
+
+
+@njit(inline="always")
+def _block_start(Y2, hist_items, a0, a1, z, G):
+    """Start of a user's block in :func:`svdpp_epoch`: ``z = s sum_j y_j`` over the
+    user's items ``hist_items[a0:a1]``, ``G = 0``; returns ``(s, sum_j |y_j|^2)``."""
+    m = a1 - a0
+    s = 1.0 / math.sqrt(m) if m > 0 else 0.0
+    for j in range(z.size):
+        z[j] = 0.0
+        G[j] = 0.0
+    ysq = 0.0
+    for t in range(a0, a1):
+        Yr = Y2[hist_items[t]]
+        for j in range(z.size):
+            v = Yr[j]
+            z[j] += v
+            ysq += v * v
+    for j in range(z.size):
+        z[j] *= s
+    return s, ysq
+
+
+@njit(inline="always")
+def _block_end(Y2, hist_items, a0, a1, D, s, G):
+    """End of a user's block: every ``y_j = D y_j - s G``."""
+    for t in range(a0, a1):
+        Yr = Y2[hist_items[t]]
+        for j in range(G.size):
+            Yr[j] = D * Yr[j] - s * G[j]
+
+
+@njit(inline="always")
+def _svdpp_sq(e, dots, alpha, ay, ysq, m):
+    """The squared gradient norm of an interaction without the biases' terms, from the
+    products ``dots = (pq, zq, pp, qq, pz, zz)``."""
+    pq, zq, pp, qq, pz, zz = dots
+    # |e q + a p|^2 + |e (p + z) + a q|^2 + sum_j |e s q + a_y y_j|^2 (m s^2 = 1)
+    sq = (e * e * qq + 2.0 * e * alpha * pq + alpha * alpha * pp
+          + e * e * (pp + 2.0 * pz + zz) + 2.0 * e * alpha * (pq + zq)
+          + alpha * alpha * qq)
+    if m > 0:
+        sq += e * e * qq + 2.0 * e * ay * zq + ay * ay * ysq
+    return sq
+
+
+@njit(inline="always")
+def _dots(P, Q, z, k):
+    """``(p.q, z.q, p.p, q.q, p.z, z.z)`` of the rows ``P``, ``Q``, ``z`` (pointers)."""
+    pq = 0.0
+    zq = 0.0
+    pp = 0.0
+    qq = 0.0
+    pz = 0.0
+    zz = 0.0
+    for j in range(k):
+        p = P[j]
+        q = Q[j]
+        v = z[j]
+        pq += p * q
+        zq += v * q
+        pp += p * p
+        qq += q * q
+        pz += p * v
+        zz += v * v
+    return pq, zq, pp, qq, pz, zz
+
+
+@njit(inline="always")
+def _fused_step(rows, k, c, e, alpha, d, g):
+    """One interaction's SGD step of ``p_u``, ``q_i`` and the recursions of ``z`` and
+    ``G`` (``rows = (P, Q, z, G)``, pointers), all at the old values, in one pass."""
+    P, Q, z, G = rows
+    for j in range(k):
+        p = P[j]
+        q = Q[j]
+        v = z[j]
+        P[j] = p - c * (e * q + alpha * p)
+        Q[j] = q - c * (e * (p + v) + alpha * q)
+        z[j] = d * v - g * q
+        G[j] = d * G[j] + g * q
+
+
 @njit(cache=True, fastmath=FASTMATH, boundscheck=False)
-def svdpp_epoch(users, items, y, sw, order, alpha, alpha_b, alpha_y, mu0, mu_off, bu_off,
-                bi_off, P2, Q2, Y2, w, lrs, max_norm, hist_indptr, hist_items):
+def svdpp_epoch(data, order, model, P2, Q2, w, step, implicit):
     r"""Per-interaction SGD epoch of SVD++ (two fields, squared error).
 
     The user vector is :math:`p_u + z_u` with :math:`z_u = |N(u)|^{-1/2} \sum_{j \in
@@ -369,8 +460,14 @@ def svdpp_epoch(users, items, y, sw, order, alpha, alpha_b, alpha_y, mu0, mu_off
     :math:`D` and one vector :math:`G` applied at the end of the block, while
     :math:`z_u \leftarrow d_t z_u - c_t e_t q_t` is kept exactly. The squared norm
     :math:`\sum_j \|y_j\|^2` (for the loss, the gradient norm and clipping) follows
-    the same recursion. Returns (sum of losses, sum of gradient norms).
+    the same recursion. ``data`` is :class:`Ratings`, ``model`` :class:`Biased`, ``step``
+    :class:`Step`, ``implicit`` :class:`Implicit`; ``P2``/``Q2`` as in
+    :func:`sgd_pair_epoch`. Returns (sum of losses, sum of gradient norms).
     """
+    users, items, y, sw = data
+    alpha, alpha_b, mu0, mu_off, bu_off, bi_off = model
+    lrs, max_norm = step
+    Y2, alpha_y, hist_indptr, hist_items = implicit
     k = P2.shape[1]
     rows, starts = group_by_user(users, order)
     pi, py, ps = ptr(items), ptr(y), ptr(sw)
@@ -379,80 +476,34 @@ def svdpp_epoch(users, items, y, sw, order, alpha, alpha_b, alpha_y, mu0, mu_off
     G = np.empty(k)
     loss_sum = 0.0
     norm_sum = 0.0
-    clip = max_norm > 0.0
     for b in range(starts.size - 1):
         u = users[rows[starts[b]]]
-        a0 = hist_indptr[u]
-        a1 = hist_indptr[u + 1]
+        a0, a1 = hist_indptr[u], hist_indptr[u + 1]
         m = a1 - a0
-        s = 1.0 / math.sqrt(m) if m > 0 else 0.0
-        # z = s sum_j y_j and ysq = sum_j |y_j|^2 at the start of the block
-        for j in range(k):
-            z[j] = 0.0
-            G[j] = 0.0
-        ysq = 0.0
-        for t in range(a0, a1):
-            Yr = Y2[hist_items[t]]
-            for j in range(k):
-                v = Yr[j]
-                z[j] += v
-                ysq += v * v
-        for j in range(k):
-            z[j] *= s
+        s, ysq = _block_start(Y2, hist_items, a0, a1, z, G)
         ay = alpha_y if m > 0 else 0.0
         D = 1.0
         P = P2[u]
         for kk in range(starts[b], starts[b + 1]):
             if kk + AHEAD < n:
-                nx = rows[kk + AHEAD]
-                prefetch(pi, nx)
-                prefetch(py, nx)
-                prefetch(ps, nx)
+                _prefetch_rating(pi, py, ps, rows[kk + AHEAD])
             i = rows[kk]
             x1 = items[i]
             si = sw[i]
             Q = Q2[x1]
             bu = w[bu_off + u] if bu_off >= 0 else 0.0
             bi = w[bi_off + x1] if bi_off >= 0 else 0.0
-            pq = 0.0
-            zq = 0.0
-            pp = 0.0
-            qq = 0.0
-            pz = 0.0
-            zz = 0.0
-            for j in range(k):
-                p = P[j]
-                q = Q[j]
-                v = z[j]
-                pq += p * q
-                zq += v * q
-                pp += p * p
-                qq += q * q
-                pz += p * v
-                zz += v * v
+            dots = _dots(ptr(P), ptr(Q), ptr(z), k)
+            pq, zq, pp, qq = dots[0], dots[1], dots[2], dots[3]
             pred = mu0 + bu + bi + pq + zq
             if mu_off >= 0:
                 pred += w[mu_off]
             e = pred - y[i]
-            reg = alpha * (pp + qq) + ay * ysq
-            # |e q + a p|^2 + |e (p + z) + a q|^2 + sum_j |e s q + a_y y_j|^2 (m s^2 = 1)
-            sq = (e * e * qq + 2.0 * e * alpha * pq + alpha * alpha * pp
-                  + e * e * (pp + 2.0 * pz + zz) + 2.0 * e * alpha * (pq + zq)
-                  + alpha * alpha * qq)
-            if m > 0:
-                sq += e * e * qq + 2.0 * e * ay * zq + ay * ay * ysq
-            if mu_off >= 0:
-                sq += e * e
-            if bu_off >= 0:
-                sq += (e + alpha_b * bu) ** 2
-                reg += alpha_b * bu * bu
-            if bi_off >= 0:
-                sq += (e + alpha_b * bi) ** 2
-                reg += alpha_b * bi * bi
+            sq, reg = _bias_terms(e, bu, bi, alpha_b, mu_off >= 0, bu_off >= 0, bi_off >= 0,
+                                  _svdpp_sq(e, dots, alpha, ay, ysq, m),
+                                  alpha * (pp + qq) + ay * ysq)
             norm = si * math.sqrt(max(sq, 0.0))
-            c = lrs[kk] * si
-            if clip and norm > max_norm:
-                c *= max_norm / norm
+            c = clipped(lrs[kk] * si, norm, max_norm)
             if mu_off >= 0:
                 w[mu_off] -= c * e
             if bu_off >= 0:
@@ -461,22 +512,12 @@ def svdpp_epoch(users, items, y, sw, order, alpha, alpha_b, alpha_y, mu0, mu_off
                 w[bi_off + x1] = bi - c * (e + alpha_b * bi)
             d = 1.0 - c * ay
             g = c * e
-            for j in range(k):
-                p = P[j]
-                q = Q[j]
-                v = z[j]
-                P[j] = p - c * (e * q + alpha * p)
-                Q[j] = q - c * (e * (p + v) + alpha * q)
-                z[j] = d * v - g * q
-                G[j] = d * G[j] + g * q
+            _fused_step((ptr(P), ptr(Q), ptr(z), ptr(G)), k, c, e, alpha, d, g)
             # sum_j |d y_j - g s q|^2 = d^2 ysq - 2 d g q.z + g^2 qq (m s^2 = 1)
             if m > 0:
                 ysq = max(d * d * ysq - 2.0 * d * g * zq + g * g * qq, 0.0)
             D *= d
             loss_sum += si * (0.5 * e * e + 0.5 * reg)
             norm_sum += norm
-        for t in range(a0, a1):
-            Yr = Y2[hist_items[t]]
-            for j in range(k):
-                Yr[j] = D * Yr[j] - s * G[j]
+        _block_end(Y2, hist_items, a0, a1, D, s, G)
     return loss_sum, norm_sum

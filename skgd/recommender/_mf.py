@@ -289,7 +289,7 @@ class MatrixFactorization(TablesMixin, RecommendMixin, RegressorMixin, GDMixin,
             if X_val is None or (y_val is None and not self._implicit):
                 raise ValueError("Pass both X_val and y_val, or neither.")
             X_val, y_val, sw_val = self._check_Xy(X_val, y_val, None, reset=False)
-        elif self.early_stopping and not partial:
+        elif self._wants_validation() and not partial:
             tr, va = self._validation_indices(X.shape[0])
             X_val, y_val, sw_val = X[va], y[va], sw[va]
             X, y, sw = X[tr], y[tr], sw[tr]
@@ -324,7 +324,7 @@ class MatrixFactorization(TablesMixin, RecommendMixin, RegressorMixin, GDMixin,
             self._grow(objective)
         metadata = None if sample_weight is None else {"sample_weight": sw}
         self._run_solver(objective, validation=validation, reuse_state=not first,
-                         partial=partial, data=(X, y, metadata))
+                         partial=partial, data=(X, y, metadata, (X_val, y_val)))
         return self
 
     def _next_seed(self, first: bool) -> int:

@@ -262,12 +262,11 @@ class MFObjective(Objective):
         order = order.astype(np.int64, copy=False)
         if ctx.kernel == "svdpp_sgd":
             P, Q = self._factor_views(w)
-            loss, norm = E.svdpp_epoch(self._users, self._items, self.y, self.sw, order,
-                                       self.alpha, self.alpha_bias, self.alpha_svdpp,
-                                       self.mu0, self.mu_off, int(self.bias_off[0]),
-                                       int(self.bias_off[1]), P, Q,
-                                       self.layout.view(w, "svdpp"), w, ctx.lrs,
-                                       ctx.max_grad_norm, self.seen_indptr, self.seen_items)
+            loss, norm = E.svdpp_epoch(
+                E.Ratings(self._users, self._items, self.y, self.sw), order,
+                self._biased(), P, Q, w, E.Step(ctx.lrs, float(ctx.max_grad_norm)),
+                E.Implicit(self.layout.view(w, "svdpp"), self.alpha_svdpp,
+                           self.seen_indptr, self.seen_items))
             n = max(order.size, 1)
             return loss / n, norm / n
         if ctx.kernel == "pair_sgd":

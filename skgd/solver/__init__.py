@@ -9,6 +9,7 @@ regularizers are registered components (``OPTIMIZERS``, ``SCHEDULES``,
 from ._config import OptimizeResult, SolverConfig, SolverState, Validation
 from ._loop import init_state, minimize, resolve_batch_size
 from ._objective import Objective, ParamLayout, SparseGrad
+from ._proximal import ProximalTerm
 from ._regularizers import (
     L1,
     L2,
@@ -58,5 +59,5 @@ __all__ = [
     "SCHEDULES", "Schedule", "ScheduleContext", "Constant", "InvScaling", "Optimal",
     "Step", "Exponential", "Cosine", "WarmupCosine", "OneCycle", "Plateau",
     "REGULARIZERS", "Regularizer", "NoPenalty", "L1", "L2", "ElasticNet",
-    "resolve_penalty",
+    "resolve_penalty", "ProximalTerm",
 ]

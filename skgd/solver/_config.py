@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from ._objective import Objective
+from ._proximal import ProximalTerm
 from ._regularizers import NoPenalty, Regularizer
 from ._schedules import Constant, Schedule
 from .optimizers import SGD, Optimizer
@@ -23,7 +24,9 @@ class SolverConfig:
 
     Parameters mirror the estimators' shared vocabulary (DESIGN section 1.2).
     ``batch_size`` is an int or ``"full"``; ``divergence`` is ``"raise"`` (default) or
-    ``"backoff"`` (roll back the epoch and halve the learning rate).
+    ``"backoff"`` (roll back the epoch and halve the learning rate). ``proximal``
+    adds a :class:`~skgd.solver.ProximalTerm` to ``penalty`` (FedProx's local
+    objective).
     """
 
     optimizer: Optimizer = field(default_factory=SGD)
@@ -45,6 +48,8 @@ class SolverConfig:
     planned_epochs: int | None = None
     #: Polyak–Ruppert averaging: 0 off, else the samples seen before it starts
     average: int = 0
+    #: a centred proximal term beside the penalty (FedProx), or None
+    proximal: ProximalTerm | None = None
 
 
 @dataclass

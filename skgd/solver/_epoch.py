@@ -69,9 +69,11 @@ class BatchPlan:
 
     @classmethod
     def build(cls, cfg, objective: Objective, batch_size: int, step: np.ndarray) -> BatchPlan:
+        # the proximal term needs the rule's step on every coordinate: no fused L2 step
+        fused = _fused_l2(cfg) if cfg.proximal is None else None
         return cls(cfg, batch_size, objective.layout.penalized_ranges(),
                    objective.layout.mask(), step, cfg.optimizer.rule(objective.dtype),
-                   cfg.optimizer.hyperparameters(), _fused_l2(cfg))
+                   cfg.optimizer.hyperparameters(), fused)
 
 
 def minibatch_epoch(objective: Objective, state, order: np.ndarray | None, lrs: np.ndarray,
@@ -119,8 +121,8 @@ def minibatch_epoch(objective: Objective, state, order: np.ndarray | None, lrs: 
 
 
 def _step(w, vals, touched, opt_state, lr: float, t: float, plan: BatchPlan) -> None:
-    """The optimizer's rule, then the penalty's proximal step (the one place both are
-    applied on the mini-batch path)."""
+    """The optimizer's rule, then the penalty's proximal step and that of the
+    proximal term (the one place they are applied on the mini-batch path)."""
     if touched is not None:
         apply_sparse(plan.rule, w, vals, touched, opt_state, plan.hp, lr, t, plan.step)
         coords = touched[plan.mask[touched]]
@@ -132,3 +134,5 @@ def _step(w, vals, touched, opt_state, lr: float, t: float, plan: BatchPlan) -> 
         apply_dense(plan.rule, w, vals, opt_state, plan.hp, lr, t, plan.step)
         coords = plan.ranges
     plan.cfg.penalty.apply_prox(w, plan.step, plan.cfg.alpha, coords)
+    if plan.cfg.proximal is not None:
+        plan.cfg.proximal.apply_prox(w, plan.step, touched)

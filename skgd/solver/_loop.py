@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 import warnings
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,7 @@ from ._config import OptimizeResult, SolverConfig, SolverState, Validation
 from ._epoch import BatchPlan, SampleContext, minibatch_epoch
 from ._objective import Objective
 from ._paths import penalty_capabilities, select_sample_kernel
+from ._progress import Progress
 from ._schedules import ScheduleContext
 from ._shuffle import draw_seed, shuffled_range
 from ._stopping import Monitor
@@ -102,6 +104,8 @@ def minimize(
     config = SolverConfig() if config is None else config
     config.optimizer.validate()
     _check_capabilities(objective, config)
+    if config.proximal is not None:
+        config.proximal.check(objective.layout.size)
     if state is None:
         state = init_state(objective, config, random_state)
     else:
@@ -114,12 +118,22 @@ def minimize(
             state.ref_loss = ref if state.ref_loss is None else max(state.ref_loss, ref)
     if config.early_stopping and validation is None:
         raise ValueError("early_stopping needs validation data")
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"), \
+            _progress(config) as progress:
+        monitor = Monitor(config, state, objective, validation, progress)
         if config.optimizer.full_batch:
             from ._second_order import run_full_batch
 
-            return run_full_batch(objective, config, state, validation, callbacks)
-        return _run_epochs(objective, config, state, validation, callbacks)
+            return run_full_batch(objective, config, state, monitor, callbacks)
+        return _run_epochs(objective, config, state, monitor, callbacks)
+
+
+def _progress(cfg: SolverConfig):
+    """The fit's verbose output (nothing at all with ``verbose=0``)."""
+    if not cfg.verbose:
+        return nullcontext(None)
+    unit = "iteration" if cfg.optimizer.full_batch else "epoch"
+    return Progress(cfg.verbose, cfg.max_iter, cfg.optimizer.name, unit)
 
 
 @dataclass
@@ -142,7 +156,8 @@ def _plan(objective: Objective, cfg: SolverConfig, state: SolverState) -> _Plan:
     n = objective.n_samples
     bs = resolve_batch_size(cfg.batch_size, n)
     kernel = select_sample_kernel(objective, cfg.optimizer, penalty_capabilities(cfg), bs,
-                                  averaging=bool(cfg.average))
+                                  averaging=bool(cfg.average),
+                                  proximal=cfg.proximal is not None)
     steps = n if bs == 1 else -(-n // bs)
     sctx = ScheduleContext(cfg.learning_rate_init, steps,
                            max(cfg.planned_epochs or cfg.max_iter, 1), cfg.alpha,
@@ -172,7 +187,7 @@ def _epoch(objective: Objective, cfg: SolverConfig, state: SolverState,
         lrs = lrs * state.lr_scale
     # a full batch's loss is measured at the iterate before its step: its record is
     # F + alpha R of that one iterate (the penalty after the step would mix two)
-    penalty = cfg.penalty.value(state.w, cfg.alpha, plan.batch.ranges) if full else None
+    penalty = penalty_value(cfg, state.w, plan.batch.ranges) if full else None
     if plan.kernel is not None:
         b = plan.batch
         ctx = SampleContext(plan.kernel, b.rule, b.hp, lrs, state.t, *_enet(cfg),
@@ -181,16 +196,15 @@ def _epoch(objective: Objective, cfg: SolverConfig, state: SolverState,
         loss, gnorm = objective.sample_epoch(state.w, state.opt_state, order, ctx)
     else:
         loss, gnorm = minibatch_epoch(objective, state, order, lrs, plan.batch)
-    loss += (cfg.penalty.value(state.w, cfg.alpha, plan.batch.ranges) if penalty is None
-             else penalty)
+    loss += penalty_value(cfg, state.w, plan.batch.ranges) if penalty is None else penalty
     state.t += plan.steps
     return loss, gnorm, float(lrs[-1])
 
 
-def _run_epochs(objective, cfg: SolverConfig, state: SolverState, validation, callbacks):
+def _run_epochs(objective, cfg: SolverConfig, state: SolverState, monitor: Monitor,
+                callbacks):
     plan = _plan(objective, cfg, state)
-    monitor = Monitor(cfg, state, objective, validation)
-    fresh = state.epoch == 0
+    fresh, first_epoch = state.epoch == 0, state.epoch
     converged, n_run = False, 0
     backoff = cfg.divergence == "backoff"
     good = _snapshot(state, objective) if backoff else None
@@ -203,7 +217,7 @@ def _run_epochs(objective, cfg: SolverConfig, state: SolverState, validation, ca
         loss, gnorm, lr = _epoch(objective, cfg, state, plan)
         n_run += 1
         if _exploded(loss, state):
-            if _diverged(cfg, state, objective, good, loss):
+            if _diverged(cfg, state, objective, good, loss, monitor):
                 break
             continue
         if backoff and loss < good_loss:
@@ -222,7 +236,7 @@ def _run_epochs(objective, cfg: SolverConfig, state: SolverState, validation, ca
     monitor.finish(cfg)
     if best is not None:
         best.restore_if_better(objective, cfg, state, plan.batch.ranges)
-    _warn_if_useless(cfg, state, fresh)
+    _warn_if_useless(cfg, state, fresh, state.epoch - first_epoch)
     if not converged and cfg.tol is not None and cfg.warn_on_max_iter and n_run >= cfg.max_iter:
         warnings.warn(
             f"Stochastic optimizer: maximum iterations ({cfg.max_iter}) reached and the "
@@ -257,16 +271,25 @@ class _BestIterate:
                           ranges: np.ndarray) -> None:
         if self.w is None:
             return
-        last = float(objective.value(state.w)) + cfg.penalty.value(state.w, cfg.alpha, ranges)
+        last = float(objective.value(state.w)) + penalty_value(cfg, state.w, ranges)
         if not last <= self.loss:  # also when the last step made it non-finite
             state.w[...] = self.w
 
 
-def _warn_if_useless(cfg: SolverConfig, state: SolverState, fresh: bool) -> None:
-    """Warn when a run that did not raise still ended badly: ``backoff`` took the rate
-    below :data:`BACKOFF_FLOOR`, or a fit from scratch ended with a training loss above
-    that of its initial parameters (a step too large for the loss to explode, as the
-    log-loss, which grows only linearly)."""
+def _warn_if_useless(cfg: SolverConfig, state: SolverState, fresh: bool,
+                     completed: int) -> None:
+    """Warn when a run that did not raise still ended badly: ``backoff`` rolled back
+    every epoch of the call or took the rate below :data:`BACKOFF_FLOOR`, or a fit
+    from scratch ended with a training loss above that of its initial parameters (a
+    step too large for the loss to explode, as the log-loss, which grows only
+    linearly)."""
+    if cfg.divergence == "backoff" and not completed:
+        warnings.warn(
+            f"divergence='backoff' rolled back all {cfg.max_iter} epochs of this call "
+            f"(learning-rate scale now {state.lr_scale:.3g}): no epoch was trained. Use a "
+            "smaller learning_rate_init, scale the features or increase max_iter.",
+            ConvergenceWarning, stacklevel=4)
+        return
     if cfg.divergence == "backoff" and state.lr_scale < BACKOFF_FLOOR:
         warnings.warn(
             f"divergence='backoff' halved the learning rate to {state.lr_scale:.3g} times "
@@ -323,6 +346,12 @@ def _epoch_order(n: int, cfg: SolverConfig, state: SolverState,
     return shuffled_range(n, state.shuffle_seed, state.epoch, out)
 
 
+def penalty_value(cfg: SolverConfig, w: np.ndarray, ranges: np.ndarray) -> float:
+    """:math:`\\alpha R(w)` plus the proximal term's value, when there is one."""
+    value = cfg.penalty.value(w, cfg.alpha, ranges)
+    return value if cfg.proximal is None else value + cfg.proximal.value(w)
+
+
 def _enet(cfg: SolverConfig) -> tuple[float, float]:
     if not cfg.alpha:
         return 0.0, 0.0
@@ -337,7 +366,7 @@ def _snapshot(state: SolverState, objective: Objective) -> dict:
             "buffers": {k: v.copy() for k, v in objective.get_buffers().items()}}
 
 
-def _diverged(cfg, state, objective, good, loss) -> bool:
+def _diverged(cfg, state, objective, good, loss, monitor) -> bool:
     """Raise, or (``divergence="backoff"``) roll back to the last good state with half
     the learning rate; True when the rate became too small to go on."""
     epoch = state.epoch + 1
@@ -362,6 +391,5 @@ def _diverged(cfg, state, objective, good, loss) -> bool:
     state.history.append({"epoch": epoch, "train_loss": float("nan"), "val_loss": None,
                           "val_score": None, "learning_rate": None, "grad_norm": None,
                           "seconds": 0.0, "events": [("stopped: " if stop else "") + msg]})
-    if cfg.verbose:
-        print(msg)
+    monitor.note(msg)
     return stop

@@ -39,8 +39,11 @@ class SampleKernel:
     summary: str
     #: whether the kernel keeps the iterate average itself (``average``)
     averages: bool = False
+    #: whether the kernel applies a :class:`~skgd.solver.ProximalTerm` (none does yet)
+    proximal: bool = False
 
-    def missing(self, optimizer_caps, penalty_caps, averaging: bool = False) -> list[str]:
+    def missing(self, optimizer_caps, penalty_caps, averaging: bool = False,
+                proximal: bool = False) -> list[str]:
         """The requirements not met, as readable phrases."""
         out = [f"an optimizer with capability {c!r}" for c in sorted(self.optimizer)
                if c not in optimizer_caps]
@@ -48,6 +51,8 @@ class SampleKernel:
                 if c not in penalty_caps]
         if averaging and not self.averages:
             out.append("average=False (it does not average the iterates)")
+        if proximal and not self.proximal:
+            out.append("no proximal term (it does not apply FedProx's proximal_mu)")
         return out
 
 
@@ -65,7 +70,7 @@ SAMPLE_KERNELS: tuple[SampleKernel, ...] = (
 
 
 def select_sample_kernel(objective, optimizer, penalty_caps, batch_size: int, *,
-                         averaging: bool = False) -> str | None:
+                         averaging: bool = False, proximal: bool = False) -> str | None:
     """The name of the per-sample kernel for this fit, or None for the generic loop.
 
     Raises
@@ -79,7 +84,7 @@ def select_sample_kernel(objective, optimizer, penalty_caps, batch_size: int, *,
     candidates = [k for k in SAMPLE_KERNELS if k.name in offered]
     if batch_size == 1:
         for kernel in candidates:
-            if not kernel.missing(opt_caps, penalty_caps, averaging):
+            if not kernel.missing(opt_caps, penalty_caps, averaging, proximal):
                 return kernel.name
     if not getattr(objective, "requires_sample_kernel", False):
         return None
@@ -88,7 +93,7 @@ def select_sample_kernel(objective, optimizer, penalty_caps, batch_size: int, *,
         raise ValueError(f"{what} is trained only by compiled per-sample kernels: "
                          f"use batch_size=1 (got {batch_size}).")
     needs = "; or ".join(f"{k.name} ({k.summary}) needs " + " and ".join(
-        k.missing(opt_caps, penalty_caps, averaging)) for k in candidates)
+        k.missing(opt_caps, penalty_caps, averaging, proximal)) for k in candidates)
     raise ValueError(f"{what} is trained only by compiled per-sample kernels, and none "
                      f"accepts solver={optimizer.name!r}: {needs}.")
 

@@ -98,3 +98,25 @@ def compile_separable(penalty, prox, gradient=None):
               "grad": njit(inline="always")(grad)}
     return generated_module("penalty", _SEPARABLE_SOURCE, inject,
                             source_hash(penalty, prox, grad))
+
+
+@njit(cache=True)
+def prox_center_ranges(w, step, center, ranges, mu):
+    r"""Proximal step of :math:`\tfrac{\mu}{2}(w - c)^2` over the blocks
+    ``ranges[r] = (start, stop)``: :math:`w \leftarrow (w + \eta\mu c)/(1 + \eta\mu)`
+    with the per-coordinate step :math:`\eta` = ``step``."""
+    for r in range(ranges.shape[0]):
+        for i in range(ranges[r, 0], ranges[r, 1]):
+            s = step[i] * mu
+            w[i] = (w[i] + s * center[i]) / (1.0 + s)
+
+
+@njit(cache=True)
+def prox_center_coords(w, step, center, coords, covered, mu):
+    """:func:`prox_center_ranges` on the coordinates ``coords`` whose ``covered`` flag
+    (a uint8 mask over ``w``) is set."""
+    for k in range(coords.size):
+        i = coords[k]
+        if covered[i]:
+            s = step[i] * mu
+            w[i] = (w[i] + s * center[i]) / (1.0 + s)

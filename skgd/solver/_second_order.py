@@ -12,7 +12,8 @@ from ._config import OptimizeResult, SolverConfig, SolverState
 from ._stopping import Monitor
 
 
-def run_full_batch(objective, cfg: SolverConfig, state: SolverState, validation, callbacks):
+def run_full_batch(objective, cfg: SolverConfig, state: SolverState, monitor: Monitor,
+                   callbacks):
     """Hand the penalised full-batch objective to the optimizer's own iteration."""
     if not objective.smooth or not cfg.penalty.smooth:
         raise ValueError(
@@ -31,6 +32,9 @@ def run_full_batch(objective, cfg: SolverConfig, state: SolverState, validation,
         g = np.array(g, dtype=np.float64)
         cfg.penalty.add_smooth_grad(g, w64, cfg.alpha, coords)
         f = float(f) + cfg.penalty.value(w64, cfg.alpha, coords)
+        if cfg.proximal is not None:
+            cfg.proximal.add_grad(g, w64)
+            f += cfg.proximal.value(w64)
         last["x"], last["f"], last["g"] = w64.copy(), f, g
         return f, g
 
@@ -39,9 +43,10 @@ def run_full_batch(objective, cfg: SolverConfig, state: SolverState, validation,
         l2 = cfg.penalty.coefficients()[1] * cfg.alpha
         if l2:
             hv[coords] += l2 * v[coords]
+        if cfg.proximal is not None:
+            cfg.proximal.add_hessp(hv, v)
         return hv
 
-    monitor = Monitor(cfg, state, objective, validation)
     tic = [time.perf_counter()]
     stopped = [False]
 

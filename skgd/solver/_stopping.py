@@ -7,6 +7,13 @@ from typing import Any
 import numpy as np
 
 
+def judge(value: float, best: float, min_delta: float) -> tuple[bool, bool]:
+    """Whether a score (higher is better) is a new best, and whether it improves on the
+    best by more than ``min_delta``: the rule of ``early_stopping`` and of
+    :class:`skgd.callbacks.EarlyStopping`."""
+    return bool(value > best), bool(value > best + min_delta)
+
+
 class Monitor:
     r"""scikit-learn's stopping rule, on the training loss or a validation score.
 
@@ -20,13 +27,15 @@ class Monitor:
     end.
     """
 
-    def __init__(self, cfg, state, objective, validation) -> None:
+    def __init__(self, cfg, state, objective, validation, progress=None) -> None:
         self.cfg = cfg
+        self.progress = progress
         self.state = state
         self.objective = objective
         self.validation = validation
         self.best_w: np.ndarray | None = None
         self.best_buffers: dict | None = None
+        self.best_epoch = 0
         self.converged = False
 
     def record(self, loss: float, lr: float | None, gnorm: float, seconds: float,
@@ -41,11 +50,14 @@ class Monitor:
                "val_score": val_score, "learning_rate": lr, "grad_norm": float(gnorm),
                "seconds": seconds, "events": events}
         self.state.history.append(rec)
-        if self.cfg.verbose:
-            extra = "" if val_score is None else f", validation score {val_score:.6f}"
-            rate = "" if lr is None else f", lr {lr:.3g}"
-            print(f"-- Epoch {rec['epoch']}: loss {loss:.6f}{extra}{rate}, {seconds:.3f}s")
+        if self.progress is not None:
+            self.progress.epoch(rec)
         return rec
+
+    def note(self, message: str) -> None:
+        """Show an event under ``verbose`` (it is in the history's ``events`` too)."""
+        if self.progress is not None:
+            self.progress.note(message)
 
     def update(self, rec: dict[str, Any], sctx) -> bool:
         """Update the best values; True when training should stop."""
@@ -55,14 +67,15 @@ class Monitor:
         loss = rec["train_loss"]
         if cfg.early_stopping:
             score = rec["val_score"]
-            improved = score > st.best_score + tol
-            if score > st.best_score:
+            new_best, improved = judge(score, st.best_score, tol)
+            if new_best:
                 st.best_score = score
                 self.best_w = st.params.copy()
+                self.best_epoch = rec["epoch"]
                 self.best_buffers = {k: v.copy() for k, v in
                                      self.objective.get_buffers().items()}
         else:
-            improved = loss < st.best_loss - tol
+            improved = judge(-loss, -st.best_loss, tol)[1]
         st.best_loss = min(st.best_loss, loss)
         st.no_improvement = 0 if improved else st.no_improvement + 1
         if (cfg.tol is None and not cfg.early_stopping
@@ -81,6 +94,12 @@ class Monitor:
     def finish(self, cfg) -> None:
         """Restore the best weights when early stopping found them."""
         if cfg.early_stopping and self.best_w is not None:
+            history = self.state.history
+            if history and history[-1]["epoch"] != self.best_epoch:
+                msg = (f"restored the weights of epoch {self.best_epoch} (best validation "
+                       f"score {self.state.best_score:.6g})")
+                history[-1]["events"].append(msg)
+                self.note(msg)
             self.state.w[...] = self.best_w
             if self.state.averager is not None and self.state.averager.count:
                 # the restored iterate is an average: it is the average from here on

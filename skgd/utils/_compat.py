@@ -16,6 +16,7 @@ from sklearn.utils.validation import (  # noqa: F401
     _check_feature_names,
     _check_n_features,
     _check_sample_weight,
+    _num_samples,
 )
 
 __all__ = [
@@ -28,4 +29,5 @@ __all__ = [
     "_check_sample_weight",
     "_check_feature_names",
     "_check_n_features",
+    "_num_samples",
 ]
