@@ -267,3 +267,74 @@ def test_workqueue_layer_runs_one_thread_off_the_main_thread():
     res = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                          text=True, timeout=120, check=True)
     assert res.stdout.split() == ["workqueue", "2", "1"]
+
+
+def _objective(loss="squared_error"):
+    X, y = _big()
+    mf = MatrixFactorization(n_components=8, max_iter=1, random_state=0, loss=loss)
+    mf.fit(X, None if loss == "bpr" else y)
+    obj = mf._objective(mf._codes(X), y, np.ones(len(y)), np.float64, seed=0)
+    obj._factor_views(obj.init_params(np.random.RandomState(0)))
+    return obj
+
+
+def _strata(obj, T=2, seed=5):
+    from skgd.recommender import _threads as TH
+
+    order = np.random.RandomState(seed).permutation(obj.n_samples).astype(np.int64)
+    gi = TH.deal(obj.n_ids[1], T, seed + 1)
+    order, bounds = TH.strata_order(obj._users, obj._items, order,
+                                    TH.deal(obj.n_ids[0], T, seed), gi, T)
+    return order, bounds, TH.group_members(gi, T)
+
+
+def test_strata_blocks_share_no_parameter_pair_kernel():
+    """The threaded strata epoch equals its blocks run one after the other (so the
+    blocks of a round touch disjoint rows), bit for bit."""
+    from skgd.recommender import _epochs as E
+    from skgd.recommender import _threads as TH
+
+    obj = _objective()
+    order, bounds, _ = _strata(obj)
+    assert (bounds[:, :, 1] > bounds[:, :, 0]).all()
+    w0 = obj.init_params(np.random.RandomState(1))
+    lrs = np.full(order.size, 0.02)
+    data = E.Ratings(obj._users, obj._items, obj.y, obj.sw)
+    w1, w2 = w0.copy(), w0.copy()
+    TH.pair_epoch_threads(data, order, bounds, obj._biased(), *obj._factor_views(w1), w1,
+                          E.Step(lrs, 100.0))
+    for r in range(bounds.shape[0]):
+        for lo, hi in bounds[r]:
+            E.sgd_pair_epoch(data, order[lo:hi], obj._biased(), *obj._factor_views(w2), w2,
+                             E.Step(lrs[lo:hi], 100.0))
+    assert not np.array_equal(w1, w0)
+    np.testing.assert_array_equal(w1, w2)
+
+
+def test_strata_blocks_share_no_parameter_rule_kernel():
+    from skgd.recommender import _epochs as E
+    from skgd.recommender import _threads as TH
+    from skgd.solver import OPTIMIZERS
+
+    obj = _objective("bpr")
+    order, bounds, (items, starts) = _strata(obj)
+    adam = OPTIMIZERS.resolve("adam", object)
+    rule, hp = adam.rule(np.float64), adam.hyperparameters()
+    data, spec = obj._bundles()
+    w0 = obj.init_params(np.random.RandomState(1))
+    lrs = np.full(order.size, 0.01)
+    w1, w2 = w0.copy(), w0.copy()
+    s1, s2 = adam.init_state(w0.size, w0.dtype), adam.init_state(w0.size, w0.dtype)
+    step = np.zeros(w0.size)
+    TH.sample_epoch_threads(data, spec, order, bounds, 7, w1, rule,
+                            E.RuleStep(hp, s1, lrs, 0, step, 0.0), (items, starts))
+    T = bounds.shape[1]
+    for r in range(T):
+        for t, (lo, hi) in enumerate(bounds[r]):
+            g = (t + r) % T
+            block = data._replace(cand=items[starts[g]:starts[g + 1]])
+            E.sample_epoch(block, spec, order[lo:hi], 7 + r * T + t, w2, rule,
+                           E.RuleStep(hp, s2, lrs[lo:hi], lo, step, 0.0))
+    assert not np.array_equal(w1, w0)
+    np.testing.assert_array_equal(w1, w2)
+    np.testing.assert_array_equal(s1, s2)
