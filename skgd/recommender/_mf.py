@@ -216,6 +216,13 @@ class MatrixFactorization(TablesMixin, RecommendMixin, RegressorMixin, GDMixin,
     >>> mf.predict([["ann", "heat"], ["zoe", "up"]]).shape
     (2,)
     >>> items, scores = mf.recommend(["ann"], n=1)
+
+    Two threads, on the reproducible schedule:
+
+    >>> a = MatrixFactorization(4, n_jobs=2, deterministic=True, random_state=0).fit(X, y)
+    >>> b = MatrixFactorization(4, n_jobs=2, deterministic=True, random_state=0).fit(X, y)
+    >>> bool((a.item_factors_ == b.item_factors_).all())
+    True
     """
 
     _parameter_constraints: dict = {
