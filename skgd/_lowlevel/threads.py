@@ -33,11 +33,13 @@ from __future__ import annotations
 
 import os
 import threading
+from contextlib import contextmanager
 
 import numba
 from numba.np.ufunc import parallel as _parallel
 
-__all__ = ["n_threads", "threading_layer", "thread_budget"]
+__all__ = ["n_threads", "requested_threads", "threading_layer", "thread_budget",
+           "limited_threads"]
 
 _LOCK = threading.Lock()
 #: the pid of the process that started the layer (None: not started by skgd)
@@ -95,6 +97,28 @@ def thread_budget() -> int:
     return max(int(budget), 1)
 
 
+def requested_threads(n_jobs: int | None) -> int:
+    """``n_jobs`` as a count (scikit-learn's convention: None 1, -1 the whole
+    :func:`thread_budget`, -2 all but one, ...), not capped by the budget."""
+    if n_jobs is None:
+        return 1
+    if n_jobs < 0:
+        return max(thread_budget() + 1 + n_jobs, 1)
+    return int(n_jobs)
+
+
+@contextmanager
+def limited_threads(n: int):
+    """Run the enclosed parallel kernels on ``n`` threads (numba's per-thread
+    setting, restored on exit)."""
+    old = numba.get_num_threads()
+    numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))
+    try:
+        yield
+    finally:
+        numba.set_num_threads(old)
+
+
 def n_threads(n_jobs: int | None) -> int:
     """The threads a kernel call gets for ``n_jobs`` (scikit-learn's convention:
     None or 1 one thread, -1 all of the budget, -2 all but one, ...), within
@@ -117,6 +141,4 @@ def n_threads(n_jobs: int | None) -> int:
         return 1
     if layer == "workqueue" and threading.current_thread() is not threading.main_thread():
         return 1
-    budget = thread_budget()
-    want = budget + 1 + n_jobs if n_jobs < 0 else n_jobs
-    return int(min(max(want, 1), budget))
+    return int(min(requested_threads(n_jobs), thread_budget()))

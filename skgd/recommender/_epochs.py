@@ -98,7 +98,7 @@ def _clip_group(gval, m, slot_g, ns, k, max_norm):
     return norm
 
 
-@njit(cache=True, fastmath=FASTMATH)
+@njit(cache=True, fastmath=FASTMATH, nogil=True)
 def sample_epoch(data, spec, order, seed, w, rule, opt):
     """Per-interaction epoch over the rows ``order``. Returns (sum of losses, sum of
     gradient norms).
@@ -164,7 +164,7 @@ def _prefetch_row(pu, pi, py, ps, i):
     prefetch(ps, i)
 
 
-@njit(cache=True, fastmath=FASTMATH, boundscheck=False)
+@njit(cache=True, fastmath=FASTMATH, boundscheck=False, nogil=True)
 def sgd_pair_epoch(data, order, model, P2, Q2, w, step):
     """Per-interaction epoch of biased MF (two fields, squared error) with plain SGD.
 

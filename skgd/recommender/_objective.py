@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from .._lowlevel.threads import limited_threads
 from ..losses import LOSSES
 from ..solver import Objective, ParamLayout, SparseGrad
 from . import _epochs as E
@@ -259,45 +260,51 @@ class MFObjective(Objective):
             return "a learned global bias (global_bias='learn', or 'logistic' loss)"
         return None
 
-    def _blocks(self, order, ctx):
-        """The epoch's order and blocks for ``ctx.n_threads`` threads, and the item
-        groups negatives are drawn from (empty for Hogwild)."""
-        T = int(ctx.n_threads)
-        if not ctx.deterministic:
+    def _blocks(self, order, plan):
+        """The epoch's order and blocks for the :class:`~skgd.solver._paths.ThreadPlan`
+        ``plan``, and the item groups negatives are drawn from (empty for Hogwild)."""
+        T = int(plan.blocks)
+        if not plan.deterministic:
             none = (np.empty(0, np.int64), np.zeros(T + 1, np.int64))
             return order, TH.hogwild_bounds(order.size, T), none
+        self._factor_views(None)
         seed = self._seed()
-        gu = TH.deal(self.n_ids[0], T, seed)
         gi = TH.deal(self.n_ids[1], T, seed + 1)
-        order, bounds = TH.strata_order(self.codes[:, 0].copy(), self.codes[:, 1].copy(),
-                                        order, gu, gi, T)
+        order, bounds = TH.strata_order(self._users, self._items, order,
+                                        TH.deal(self.n_ids[0], T, seed), gi, T)
         return order, bounds, TH.group_members(gi, T)
 
     def _threaded_epoch(self, w, opt_state, order, ctx):
-        """The epoch of a threaded kernel: sums of losses and gradient norms."""
-        order, bounds, members = self._blocks(order, ctx)
+        """The epoch of a threaded kernel: sums of losses and gradient norms. With
+        one worker (a caller that may not launch threads, or a smaller budget than
+        the deterministic schedule's blocks) the blocks run one after the other in
+        this thread, which gives the same result (they share no parameter)."""
+        order, bounds, members = self._blocks(order, ctx.threads)
+        parallel = ctx.threads.workers > 1
         if ctx.kernel == "pair_sgd_threads":
             P, Q = self._factor_views(w)
-            return TH.pair_epoch_threads(
-                E.Ratings(self._users, self._items, self.y, self.sw), order, bounds,
-                self._biased(), P, Q, w, E.Step(ctx.lrs, float(ctx.max_grad_norm)))
+            args = (E.Ratings(self._users, self._items, self.y, self.sw), order, bounds,
+                    self._biased(), P, Q, w, E.Step(ctx.lrs, float(ctx.max_grad_norm)))
+            if not parallel:
+                return TH.pair_epoch_blocks(*args)
+            with limited_threads(ctx.threads.workers):
+                return TH.pair_epoch_threads(*args)
         data, spec = self._bundles()
-        return TH.sample_epoch_threads(
-            data, spec, order, bounds, self._seed(), w, ctx.rule,
-            E.RuleStep(ctx.hp, opt_state, ctx.lrs, ctx.t0, ctx.step, ctx.max_grad_norm),
-            members)
-
-    @property
-    def requires_sample_kernel(self) -> bool:
-        return self.svdpp
-
-    kernel_only_reason = "MatrixFactorization(svdpp=True)"
+        args = (data, spec, order, bounds, self._seed(), w, ctx.rule,
+                E.RuleStep(ctx.hp, opt_state, ctx.lrs, ctx.t0, ctx.step,
+                           ctx.max_grad_norm), members)
+        if not parallel:
+            return TH.sample_epoch_blocks(*args)
+        with limited_threads(ctx.threads.workers):
+            return TH.sample_epoch_threads(*args)
 
     def _factor_views(self, w):
         """Row-major ``(n_ids, k)`` views of the user and item factor blocks of ``w``."""
         if self._users is None:
             self._users = np.ascontiguousarray(self.codes[:, 0])
             self._items = np.ascontiguousarray(self.codes[:, 1])
+        if w is None:
+            return None
         return (self.layout.view(w, "factors_0"), self.layout.view(w, "factors_1"))
 
     def sample_epoch(self, w, opt_state, order, ctx):

@@ -25,7 +25,7 @@ parallel (see :mod:`skgd._lowlevel.threads` for the thread-safe layer they need)
 import numpy as np
 from numba import njit, prange
 
-from ._epochs import Groups, RuleStep, Step, _pair_loop, sample_epoch
+from ._epochs import Groups, RuleStep, Step, _pair_loop, sample_epoch, sgd_pair_epoch
 
 
 @njit(cache=True)
@@ -141,3 +141,33 @@ def group_members(groups, T):
     starts = np.zeros(T + 1, np.int64)
     np.cumsum(np.bincount(groups, minlength=T), out=starts[1:])
     return items, starts
+
+
+def pair_epoch_blocks(data, order, bounds, model, P2, Q2, w, step):
+    """:func:`pair_epoch_threads` with its blocks run one after the other in the
+    calling thread (no parallel launch)."""
+    loss = norm = 0.0
+    for r in range(bounds.shape[0]):
+        for lo, hi in bounds[r]:
+            a, b = sgd_pair_epoch(data, order[lo:hi], model, P2, Q2, w,
+                                  Step(step.lrs[lo:hi], step.max_norm))
+            loss += a
+            norm += b
+    return loss, norm
+
+
+def sample_epoch_blocks(data, spec, order, bounds, seed, w, rule, opt, members):
+    """:func:`sample_epoch_threads` with its blocks run one after the other in the
+    calling thread (no parallel launch)."""
+    items, starts = members
+    T = bounds.shape[1]
+    loss = norm = 0.0
+    for r in range(bounds.shape[0]):
+        for t, (lo, hi) in enumerate(bounds[r]):
+            g = (t + r) % T
+            block = data._replace(cand=items[starts[g]:starts[g + 1]])
+            a, b = sample_epoch(block, spec, order[lo:hi], seed + r * T + t, w, rule,
+                                opt._replace(lrs=opt.lrs[lo:hi], t0=opt.t0 + lo))
+            loss += a
+            norm += b
+    return loss, norm

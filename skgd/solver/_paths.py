@@ -10,9 +10,8 @@ unless the objective can only be trained by its kernels, in which case the error
 names the missing capability. Objectives never look at the optimizer themselves.
 
 Entries marked ``threaded`` are the multi-threaded forms of the entry that follows
-them: the solver takes them only when the fit gets more than one thread
-(:func:`fit_threads`: ``n_jobs`` within the caller's thread budget), and then before
-their one-thread form.
+them: the solver takes them only when the fit's epochs are split into more than one
+block (:func:`fit_threads`), and then before their one-thread form.
 """
 
 from __future__ import annotations
@@ -22,7 +21,7 @@ from dataclasses import dataclass
 from ._capabilities import ELASTIC_NET, L2_OR_NONE, NO_PENALTY, PLAIN_STEP, PROX, RULE
 
 __all__ = ["SampleKernel", "SAMPLE_KERNELS", "select_sample_kernel", "penalty_capabilities",
-           "fit_threads"]
+           "fit_threads", "ThreadPlan"]
 
 
 @dataclass(frozen=True)
@@ -48,7 +47,7 @@ class SampleKernel:
     averages: bool = False
     #: whether the kernel applies a :class:`~skgd.solver.ProximalTerm` (none does yet)
     proximal: bool = False
-    #: whether the kernel runs on several threads (``SampleContext.n_threads``)
+    #: whether the kernel runs on several threads (``SampleContext.threads``)
     threaded: bool = False
 
     def missing(self, optimizer_caps, penalty_caps, averaging: bool = False,
@@ -88,7 +87,7 @@ def select_sample_kernel(objective, optimizer, penalty_caps, batch_size: int, *,
                          averaging: bool = False, proximal: bool = False,
                          threads: int = 1) -> str | None:
     """The name of the per-sample kernel for this fit, or None for the generic loop;
-    a ``threaded`` entry only when ``threads > 1``.
+    a ``threaded`` entry only when ``threads`` (:attr:`ThreadPlan.blocks`) > 1.
 
     Raises
     ------
@@ -124,9 +123,37 @@ def penalty_capabilities(cfg) -> frozenset[str]:
     return frozenset(cfg.penalty.capabilities)
 
 
-def fit_threads(cfg) -> int:
-    """The threads of this fit's threaded kernels: ``cfg.n_jobs`` resolved in the
-    calling thread, within its budget (:func:`skgd._lowlevel.threads.n_threads`)."""
-    from .._lowlevel.threads import n_threads
+@dataclass(frozen=True)
+class ThreadPlan:
+    """How a threaded epoch splits and runs.
 
-    return n_threads(cfg.n_jobs)
+    Attributes
+    ----------
+    blocks : int
+        :math:`T`, the blocks per round the epoch is cut into (1: no threaded epoch).
+    workers : int
+        Threads that run them (at most ``blocks``; 1: the blocks run one after the
+        other in the calling thread, no parallel launch).
+    deterministic : bool
+        The reproducible schedule (blocks of a round share no parameter), whose
+        result depends on ``blocks`` only, not on ``workers``.
+    """
+
+    blocks: int = 1
+    workers: int = 1
+    deterministic: bool = False
+
+
+def fit_threads(cfg) -> ThreadPlan:
+    """The threads of this fit, resolved in the calling thread: ``cfg.n_jobs``
+    threads within the caller's budget where a launch is safe
+    (:func:`skgd._lowlevel.threads.n_threads`). Hogwild cuts an epoch into one
+    block per thread; the deterministic schedule into ``n_jobs`` blocks whatever the
+    threads granted, so that its result does not depend on the machine."""
+    from .._lowlevel.threads import n_threads, requested_threads
+
+    workers = n_threads(cfg.n_jobs)
+    if not cfg.deterministic_threads:
+        return ThreadPlan(workers, workers, False)
+    blocks = requested_threads(cfg.n_jobs)
+    return ThreadPlan(blocks, min(workers, blocks), True)

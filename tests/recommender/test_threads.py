@@ -21,7 +21,9 @@ from skgd.solver._paths import fit_threads
 
 from ._data import ratings
 
-pytestmark = pytest.mark.kernels
+# the small synthetic fits stop early in their descent: not what is tested here
+pytestmark = [pytest.mark.kernels,
+              pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")]
 
 BPR = dict(loss="bpr", solver="adam", learning_rate_init=0.01, alpha=0.01)
 
@@ -145,7 +147,6 @@ def test_bad_n_jobs_rejected(bad):
         MatrixFactorization(n_jobs=2, deterministic="yes").fit(X[:100], y[:100])
 
 
-@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 @pytest.mark.parametrize("kw", [dict(global_bias="learn"), dict(loss="logistic")])
 def test_deterministic_refuses_shared_parameters(kw):
     X, y = _big()
@@ -159,7 +160,6 @@ def test_deterministic_refuses_shared_parameters(kw):
     assert mf.global_mean_ == before[1] and mf.deterministic
 
 
-@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_deterministic_refuses_extra_fields():
     X, y = _big()
     X3 = np.column_stack([X, X[:, 0] % 3])
@@ -211,7 +211,8 @@ def test_joblib_threading_backend():
 
 
 def _worker_threads():
-    return n_threads(-1), thread_budget(), fit_threads(SolverConfig(n_jobs=8))
+    return (n_threads(-1), thread_budget(), fit_threads(SolverConfig(n_jobs=8)).workers,
+            fit_threads(SolverConfig(n_jobs=8, deterministic_threads=True)))
 
 
 def test_loky_workers_keep_their_budget():
@@ -219,8 +220,10 @@ def test_loky_workers_keep_their_budget():
     got = joblib.Parallel(n_jobs=2, backend="loky")(
         joblib.delayed(_worker_threads)() for _ in range(2))
     share = max(cpus // 2, 1)
-    for all_, budget, eight in got:
+    for all_, budget, eight, strata in got:
         assert all_ == budget == eight == share
+        # the deterministic schedule keeps its 8 blocks, run by the worker's share
+        assert (strata.blocks, strata.workers, strata.deterministic) == (8, share, True)
 
 
 def test_grid_search_loky_with_all_threads():
@@ -338,3 +341,23 @@ def test_strata_blocks_share_no_parameter_rule_kernel():
     assert not np.array_equal(w1, w0)
     np.testing.assert_array_equal(w1, w2)
     np.testing.assert_array_equal(s1, s2)
+
+
+@pytest.mark.parametrize("extra", [{}, BPR])
+def test_deterministic_result_does_not_depend_on_the_threads_granted(extra):
+    """With one thread granted (here by threadpoolctl) the strata run one after the
+    other: the same model as on two threads, and as with n_jobs=2 anywhere."""
+    from threadpoolctl import threadpool_limits
+
+    X, y = _big()
+    y = None if extra else y
+    hp = {"n_components": 8, "max_iter": 2, "random_state": 1, "n_jobs": 2,
+          "deterministic": True, "learning_rate_init": 0.02, **extra}
+    threading_layer()
+    two = MatrixFactorization(**hp).fit(X, y)
+    with threadpool_limits(1):
+        assert n_threads(2) == 1
+        one = MatrixFactorization(**hp).fit(X, y)
+    np.testing.assert_array_equal(one.item_factors_, two.item_factors_)
+    np.testing.assert_array_equal(one.user_factors_, two.user_factors_)
+    assert one.loss_curve_ == pytest.approx(two.loss_curve_, rel=1e-12)
