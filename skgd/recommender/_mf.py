@@ -178,10 +178,13 @@ class MatrixFactorization(TablesMixin, RecommendMixin, RegressorMixin, GDMixin,
         depends on the threads' timing (valid, not reproducible bit for bit).
     deterministic : bool, default=False
         With ``n_jobs > 1``: run each epoch as DSGD strata (Gemulla et al. 2011)
-        instead: users and items are dealt at random into ``T`` groups per epoch and
-        the ``T`` threads process ``T`` rounds of blocks that share no user or item,
-        so the fit is reproducible run to run for a given ``random_state`` and
-        thread count (it differs from the one-thread fit and between thread counts).
+        instead: users and items are dealt at random into ``T = n_jobs`` groups per
+        epoch and ``T`` rounds of ``T`` blocks that share no user or item run on the
+        threads, so the fit is reproducible run to run for a given ``random_state``
+        and ``n_jobs``, whatever the threads actually granted (a loky worker's share,
+        one thread off the main thread, ...: the blocks then run one after the
+        other, with the same result). It differs from the one-thread fit and
+        between values of ``n_jobs`` (and ``n_jobs=-1`` depends on the machine).
         Implicit losses then draw each block's negatives from its item group.
         Needs two fields and no learned global bias (``global_bias`` ``"mean"`` or
         None; ``bpr``), the only parameters all blocks would share.

@@ -15,8 +15,9 @@ other; the blocks of a round run at once, lock-free. Two schedules fill ``bounds
   thread ``t`` the ratings of user group ``t`` and item group ``(t + r) mod T``, so
   the blocks of a round share no user row, item row or bias and every update reads
   and writes rows no other thread touches. The epoch is then a fixed function of the
-  seed and ``T``: reproducible run to run (not equal to the one-thread epoch, whose
-  order differs, nor across values of ``n_jobs``).
+  seed and ``T``: reproducible run to run, and the same when the blocks run on fewer
+  threads or one after the other (:func:`pair_epoch_blocks`); not equal to the
+  one-thread epoch, whose order differs, nor across values of ``T``.
 
 Every entry kernel is ``nogil``: concurrent calls from several Python threads run in
 parallel (see :mod:`skgd._lowlevel.threads` for the thread-safe layer they need).
