@@ -298,6 +298,12 @@ class MFObjective(Objective):
         with limited_threads(ctx.threads.workers):
             return TH.sample_epoch_threads(*args)
 
+    @property
+    def requires_sample_kernel(self) -> bool:
+        return self.svdpp
+
+    kernel_only_reason = "MatrixFactorization(svdpp=True)"
+
     def _factor_views(self, w):
         """Row-major ``(n_ids, k)`` views of the user and item factor blocks of ``w``."""
         if self._users is None:
