@@ -361,3 +361,32 @@ def test_deterministic_result_does_not_depend_on_the_threads_granted(extra):
     np.testing.assert_array_equal(one.item_factors_, two.item_factors_)
     np.testing.assert_array_equal(one.user_factors_, two.user_factors_)
     assert one.loss_curve_ == pytest.approx(two.loss_curve_, rel=1e-12)
+
+
+def test_federated_clients_on_threads():
+    """FedAvg clients fitting concurrently on joblib's threading backend, each with
+    two kernel threads: valid, and with the deterministic schedule the same model as
+    the clients run one at a time."""
+    from skgd.federated import FederatedAveraging
+
+    X, y = _big()
+    groups = X[:, 0] % 4
+    mf = MatrixFactorization(8, learning_rate_init=0.02, random_state=0, n_jobs=2,
+                             deterministic=True)
+    fits = []
+    for backend, n_jobs in (("threading", 4), ("sequential", 1)):
+        with joblib.parallel_config(backend=backend, n_jobs=n_jobs):
+            fits.append(FederatedAveraging(mf, n_rounds=2, random_state=0).fit(
+                X, y, groups=groups))
+    assert np.isfinite(fits[0].predict(X)).all()
+    np.testing.assert_array_equal(fits[0].estimator_.item_factors_,
+                                  fits[1].estimator_.item_factors_)
+
+
+@pytest.mark.parametrize("deterministic", [False, True])
+def test_float32_on_threads(deterministic):
+    X, y = _big()
+    mf = MatrixFactorization(8, max_iter=3, random_state=0, n_jobs=2,
+                             deterministic=deterministic).fit(X, y.astype(np.float32))
+    assert mf.item_factors_.dtype == np.float32
+    assert _rmse(mf, X, y) < np.std(y)
