@@ -51,7 +51,7 @@ def deal(n_ids, T, seed):
     return g
 
 
-@njit(cache=True)
+@njit(cache=True, boundscheck=False)
 def strata_order(users, items, order, gu, gi, T):
     """``order`` regrouped into DSGD strata (see the module docstring).
 
@@ -66,7 +66,10 @@ def strata_order(users, items, order, gu, gi, T):
     for kk in range(n):
         i = order[kk]
         tu = gu[users[i]]
-        r = (gi[items[i]] - tu) % T
+        # (gi - tu) mod T without a division (T is not known to the compiler)
+        r = gi[items[i]] - tu
+        if r < 0:
+            r += T
         key[kk] = r * T + tu
         count[key[kk] + 1] += 1
     for b in range(T * T):
