@@ -260,16 +260,32 @@ def test_forked_child_of_openmp_process_gets_one_thread():
 
 
 def test_workqueue_layer_runs_one_thread_off_the_main_thread():
+    """numba's workqueue layer aborts when two threads launch at once: on it, only the
+    main thread launches; fits from other threads run their blocks in sequence."""
     code = ("import threading\n"
+            "import numpy as np\n"
             "from skgd._lowlevel.threads import n_threads, threading_layer\n"
+            "from skgd.recommender import MatrixFactorization\n"
+            "rng = np.random.RandomState(0)\n"
+            "X = np.column_stack([rng.randint(300, size=20000), "
+            "rng.randint(200, size=20000)])\n"
+            "y = rng.uniform(1, 5, 20000)\n"
             "out = []\n"
-            "t = threading.Thread(target=lambda: out.append(n_threads(2)))\n"
-            "t.start(); t.join()\n"
-            "print(threading_layer(), n_threads(2), out[0])\n")
+            "def fit():\n"
+            "    out.append(n_threads(2))\n"
+            "    for _ in range(3):\n"
+            "        MatrixFactorization(8, max_iter=3, n_jobs=2).fit(X, y)\n"
+            "ts = [threading.Thread(target=fit) for _ in range(2)]\n"
+            "[t.start() for t in ts]\n"
+            "for _ in range(3):\n"
+            "    MatrixFactorization(8, max_iter=3, n_jobs=2).fit(X, y)\n"
+            "[t.join() for t in ts]\n"
+            "print(threading_layer(), n_threads(2), *out)\n")
     env = dict(os.environ, NUMBA_THREADING_LAYER="workqueue", NUMBA_NUM_THREADS="2")
     res = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
-                         text=True, timeout=120, check=True)
-    assert res.stdout.split() == ["workqueue", "2", "1"]
+                         text=True, timeout=300)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert res.stdout.split() == ["workqueue", "2", "1", "1"]
 
 
 def _objective(loss="squared_error"):
