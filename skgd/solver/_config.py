@@ -26,9 +26,7 @@ class SolverConfig:
     ``batch_size`` is an int or ``"full"``; ``divergence`` is ``"raise"`` (default) or
     ``"backoff"`` (roll back the epoch and halve the learning rate). ``proximal``
     adds a :class:`~skgd.solver.ProximalTerm` to ``penalty`` (FedProx's local
-    objective). ``n_jobs`` threads run the compiled per-sample epochs that have a
-    threaded form (:data:`~skgd.solver._paths.SAMPLE_KERNELS`), lock-free (Hogwild)
-    or, with ``deterministic_threads``, on a reproducible schedule.
+    objective).
     """
 
     optimizer: Optimizer = field(default_factory=SGD)
@@ -52,9 +50,10 @@ class SolverConfig:
     average: int = 0
     #: a centred proximal term beside the penalty (FedProx), or None
     proximal: ProximalTerm | None = None
-    #: threads of the kernels that parallelise (None = 1, -1 = the thread budget)
+    #: threads of the compiled per-sample epochs that have a threaded form
+    #: (:data:`~skgd.solver._paths.SAMPLE_KERNELS`; None = 1, -1 = the thread budget)
     n_jobs: int | None = None
-    #: with several threads, the reproducible schedule instead of Hogwild's
+    #: with several threads, the reproducible schedule (DSGD strata) instead of Hogwild
     deterministic_threads: bool = False
 
 
