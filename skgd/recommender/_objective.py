@@ -269,9 +269,13 @@ class MFObjective(Objective):
             return order, TH.hogwild_bounds(order.size, T), none
         self._factor_views(None)
         seed = self._seed()
-        gi = TH.deal(self.n_ids[1], T, seed + 1)
-        order, bounds = TH.strata_order(self._users, self._items, order,
-                                        TH.deal(self.n_ids[0], T, seed), gi, T)
+        gu, gi = TH.deal(self.n_ids[0], T, seed), TH.deal(self.n_ids[1], T, seed + 1)
+        if plan.workers > 1:
+            with limited_threads(plan.workers):
+                order, bounds = TH.strata_order_threads(self._users, self._items, order,
+                                                        gu, gi, T, plan.workers)
+        else:
+            order, bounds = TH.strata_order(self._users, self._items, order, gu, gi, T)
         return order, bounds, TH.group_members(gi, T)
 
     def _threaded_epoch(self, w, opt_state, order, ctx):

@@ -52,6 +52,47 @@ def deal(n_ids, T, seed):
 
 
 @njit(cache=True, boundscheck=False)
+def _keys(users, items, order, groups, lo, hi, key, count):
+    """The block ``r * T + t`` of the rows ``order[lo:hi]`` into ``key``, counted in
+    ``count`` (``groups = (gu, gi, T)``)."""
+    gu, gi, T = groups
+    for kk in range(lo, hi):
+        i = order[kk]
+        tu = gu[users[i]]
+        # (gi - tu) mod T without a division (T is not known to the compiler)
+        r = gi[items[i]] - tu
+        if r < 0:
+            r += T
+        key[kk] = r * T + tu
+        count[key[kk]] += 1
+
+
+@njit(cache=True, boundscheck=False)
+def _scatter(order, key, lo, hi, pos, out):
+    # rows order[lo:hi] to their block's next free places pos[key]
+    for kk in range(lo, hi):
+        out[pos[key[kk]]] = order[kk]
+        pos[key[kk]] += 1
+
+
+@njit(cache=True)
+def _offsets(counts, T):
+    """Where each part's rows of each block start (parts in order within a block),
+    and the blocks' bounds ``(T, T, 2)``."""
+    P, B = counts.shape
+    start = np.empty((P, B), np.int64)
+    bounds = np.empty((T, T, 2), np.int64)
+    c = 0
+    for b in range(B):
+        bounds[b // T, b % T, 0] = c
+        for p in range(P):
+            start[p, b] = c
+            c += counts[p, b]
+        bounds[b // T, b % T, 1] = c
+    return start, bounds
+
+
+@njit(cache=True, boundscheck=False)
 def strata_order(users, items, order, gu, gi, T):
     """``order`` regrouped into DSGD strata (see the module docstring).
 
@@ -61,27 +102,29 @@ def strata_order(users, items, order, gu, gi, T):
     order in ``order``.
     """
     n = order.size
-    count = np.zeros(T * T + 1, np.int64)
+    counts = np.zeros((1, T * T), np.int64)
     key = np.empty(n, np.int64)
-    for kk in range(n):
-        i = order[kk]
-        tu = gu[users[i]]
-        # (gi - tu) mod T without a division (T is not known to the compiler)
-        r = gi[items[i]] - tu
-        if r < 0:
-            r += T
-        key[kk] = r * T + tu
-        count[key[kk] + 1] += 1
-    for b in range(T * T):
-        count[b + 1] += count[b]
-    bounds = np.empty((T, T, 2), np.int64)
-    for b in range(T * T):
-        bounds[b // T, b % T, 0] = count[b]
-        bounds[b // T, b % T, 1] = count[b + 1]
+    _keys(users, items, order, (gu, gi, T), 0, n, key, counts[0])
+    start, bounds = _offsets(counts, T)
     out = np.empty(n, np.int64)
-    for kk in range(n):
-        out[count[key[kk]]] = order[kk]
-        count[key[kk]] += 1
+    _scatter(order, key, 0, n, start[0], out)
+    return out, bounds
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def strata_order_threads(users, items, order, gu, gi, T, P):
+    """:func:`strata_order` on ``P`` threads (a parallel counting sort over ``P``
+    contiguous parts of ``order``): the same result."""
+    n = order.size
+    counts = np.zeros((P, T * T), np.int64)
+    key = np.empty(n, np.int64)
+    for p in prange(P):
+        _keys(users, items, order, (gu, gi, T), p * n // P, (p + 1) * n // P, key,
+              counts[p])
+    start, bounds = _offsets(counts, T)
+    out = np.empty(n, np.int64)
+    for p in prange(P):
+        _scatter(order, key, p * n // P, (p + 1) * n // P, start[p], out)
     return out, bounds
 
 

@@ -281,7 +281,10 @@ def test_workqueue_layer_runs_one_thread_off_the_main_thread():
             "    MatrixFactorization(8, max_iter=3, n_jobs=2).fit(X, y)\n"
             "[t.join() for t in ts]\n"
             "print(threading_layer(), n_threads(2), *out)\n")
-    env = dict(os.environ, NUMBA_THREADING_LAYER="workqueue", NUMBA_NUM_THREADS="2")
+    # OMP_NUM_THREADS too: distributed's LocalCluster (tests/test_dask.py) leaves
+    # OMP_NUM_THREADS=1 in this process's environment, an OpenMP budget of 1
+    env = dict(os.environ, NUMBA_THREADING_LAYER="workqueue", NUMBA_NUM_THREADS="2",
+               OMP_NUM_THREADS="2")
     res = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                          text=True, timeout=300)
     assert res.returncode == 0, res.stderr[-2000:]
@@ -406,3 +409,24 @@ def test_float32_on_threads(deterministic):
                              deterministic=deterministic).fit(X, y.astype(np.float32))
     assert mf.item_factors_.dtype == np.float32
     assert _rmse(mf, X, y) < np.std(y)
+
+
+@pytest.mark.parametrize("T", [2, 3, 5])
+def test_strata_order_threads_is_the_serial_order(T):
+    from skgd.recommender import _threads as TH
+
+    obj = _objective()
+    order = np.random.RandomState(T).permutation(obj.n_samples).astype(np.int64)
+    gu, gi = TH.deal(obj.n_ids[0], T, 1), TH.deal(obj.n_ids[1], T, 2)
+    one = TH.strata_order(obj._users, obj._items, order, gu, gi, T)
+    for P in (2, 3):
+        two = TH.strata_order_threads(obj._users, obj._items, order, gu, gi, T, P)
+        np.testing.assert_array_equal(one[0], two[0])
+        np.testing.assert_array_equal(one[1], two[1])
+    # every row once, and block (r, t) holds user group t and item group (t + r) % T
+    np.testing.assert_array_equal(np.sort(one[0]), np.arange(obj.n_samples))
+    for r in range(T):
+        for t in range(T):
+            rows = one[0][one[1][r, t, 0]:one[1][r, t, 1]]
+            assert (gu[obj._users[rows]] == t).all()
+            assert (gi[obj._items[rows]] == (t + r) % T).all()
