@@ -27,6 +27,12 @@ joblib's loky workers set from their share of the cores through
 ``NUMBA_NUM_THREADS``, and which ``numba.set_num_threads`` changes per thread), nor
 than the OpenMP limit of :func:`threadpoolctl.threadpool_limits` when an OpenMP
 runtime is loaded: no oversubscription inside a ``GridSearchCV(n_jobs=k)`` worker.
+The OpenMP limit is the smallest over the loaded OpenMP runtimes (numba's, and e.g.
+scikit-learn's own), each of which starts from ``OMP_NUM_THREADS`` when it loads
+(numba's is set to ``NUMBA_NUM_THREADS`` at launch). Note that
+``distributed.LocalCluster`` sets ``OMP_NUM_THREADS=1`` in the client's environment
+and leaves it there, so a runtime loaded after a local cluster started grants one
+thread (``threadpool_limits(n, user_api="openmp")`` raises it again).
 """
 
 from __future__ import annotations
