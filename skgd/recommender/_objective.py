@@ -137,6 +137,7 @@ class MFObjective(Objective):
         self._hist = None
         self._rng = np.random.RandomState(seed)
         self._users = self._items = None
+        self._gu = None
         # scratch of the mini-batch gradient, allocated on first use
         self._acc = self._mark = self._touched = None
 
@@ -260,6 +261,15 @@ class MFObjective(Objective):
             return "a learned global bias (global_bias='learn', or 'logistic' loss)"
         return None
 
+    def _user_groups(self, T):
+        """The users' groups of the strata, dealt once per objective: thread ``t``
+        keeps user group ``t`` (and its rows in its cache) every epoch, while the
+        items are dealt afresh each epoch (a uniform item of a group is then a
+        uniform item overall, for the negatives)."""
+        if self._gu is None or self._gu[0] != T:
+            self._gu = (T, TH.deal(self.n_ids[0], T, self._seed()))
+        return self._gu[1]
+
     def _blocks(self, order, plan):
         """The epoch's order and blocks for the :class:`~skgd.solver._paths.ThreadPlan`
         ``plan``, and the item groups negatives are drawn from (empty for Hogwild)."""
@@ -268,8 +278,7 @@ class MFObjective(Objective):
             none = (np.empty(0, np.int64), np.zeros(T + 1, np.int64))
             return order, TH.hogwild_bounds(order.size, T), none
         self._factor_views(None)
-        seed = self._seed()
-        gu, gi = TH.deal(self.n_ids[0], T, seed), TH.deal(self.n_ids[1], T, seed + 1)
+        gu, gi = self._user_groups(T), TH.deal(self.n_ids[1], T, self._seed())
         if plan.workers > 1:
             with limited_threads(plan.workers):
                 order, bounds = TH.strata_order_threads(self._users, self._items, order,
