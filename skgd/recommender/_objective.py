@@ -274,17 +274,23 @@ class MFObjective(Objective):
         """The epoch's order and blocks for the :class:`~skgd.solver._paths.ThreadPlan`
         ``plan``, and the item groups negatives are drawn from (empty for Hogwild)."""
         T = int(plan.blocks)
-        if not plan.deterministic:
-            none = (np.empty(0, np.int64), np.zeros(T + 1, np.int64))
-            return order, TH.hogwild_bounds(order.size, T), none
         self._factor_views(None)
-        gu, gi = self._user_groups(T), TH.deal(self.n_ids[1], T, self._seed())
+        gu = self._user_groups(T)
+        if plan.deterministic:
+            gi = TH.deal(self.n_ids[1], T, self._seed())
+        else:
+            # Hogwild: one round; thread t takes its users' rows, items are shared
+            gi = np.zeros(self.n_ids[1], np.int64)
         if plan.workers > 1:
             with limited_threads(plan.workers):
                 order, bounds = TH.strata_order_threads(self._users, self._items, order,
                                                         gu, gi, T, plan.workers)
         else:
             order, bounds = TH.strata_order(self._users, self._items, order, gu, gi, T)
+        if not plan.deterministic:
+            none = (np.empty(0, np.int64), np.zeros(T + 1, np.int64))
+            # user group t is block ((T - t) mod T, t) of the regrouped order
+            return order, bounds[(T - np.arange(T)) % T, np.arange(T)][None], none
         return order, bounds, TH.group_members(gi, T)
 
     def _threaded_epoch(self, w, opt_state, order, ctx):
