@@ -173,9 +173,10 @@ class MatrixFactorization(TablesMixin, RecommendMixin, RegressorMixin, GDMixin,
         (which joblib's loky workers set to their share of the cores), capped by an
         OpenMP limit of ``threadpoolctl.threadpool_limits``: a fit inside a
         ``GridSearchCV(n_jobs=k)`` worker does not oversubscribe the machine. By
-        default the threads share the epoch's shuffled order in contiguous shards and
-        update the factors lock-free (Hogwild, Niu et al. 2011): fast, but the result
-        depends on the threads' timing (valid, not reproducible bit for bit).
+        default each thread takes the interactions of its own users (dealt at random
+        once per fit), in the epoch's shuffled order, and the item factors are
+        updated lock-free (Hogwild, Niu et al. 2011): the result depends on the
+        threads' timing (valid, not reproducible bit for bit).
     deterministic : bool, default=False
         With ``n_jobs > 1``: run each epoch as DSGD strata (Gemulla et al. 2011)
         instead: users and items are dealt at random into ``T = n_jobs`` groups per

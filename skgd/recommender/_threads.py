@@ -5,11 +5,15 @@ block thread ``t`` runs in round ``r``, ``order[lo:hi]``, with the single-thread
 kernel of :mod:`._epochs` (the same update, the same code). Rounds run one after the
 other; the blocks of a round run at once, lock-free. Two schedules fill ``bounds``:
 
-- **Hogwild** (Niu et al. 2011; :func:`hogwild_bounds`): one round, thread ``t`` takes
-  the ``t``-th contiguous shard of the shuffled order. Threads may update the same
-  item (or user) row at the same time; a lost or mixed update is rare while the
-  ratings are spread over many rows, and SGD tolerates it. Results are valid but not
-  reproducible bit for bit: they depend on the threads' timing.
+- **Hogwild** (Niu et al. 2011): one round; the users are dealt into ``T`` groups once
+  per fit (:func:`deal`) and thread ``t`` takes the ratings of user group ``t``, in
+  the shuffled order. Each thread owns its users' rows and biases; item rows are
+  shared and updated lock-free: two threads may update the same item at the same
+  time, a lost or mixed update is rare while the ratings are spread over many items,
+  and SGD tolerates it. Results are valid but not reproducible bit for bit: they
+  depend on the threads' timing. (Plain contiguous shards of the order,
+  :func:`hogwild_bounds`, share the user rows too: on the idle 2-core machine their
+  cache-line traffic made a 2-thread epoch 1.13x the one-thread one.)
 - **Strata** (DSGD, Gemulla et al. 2011; :func:`strata_order`): users and items are
   dealt into ``T`` groups each (a fresh random deal every epoch); round ``r`` gives
   thread ``t`` the ratings of user group ``t`` and item group ``(t + r) mod T``, so
