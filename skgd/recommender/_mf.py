@@ -188,7 +188,10 @@ class MatrixFactorization(TablesMixin, RecommendMixin, RegressorMixin, GDMixin,
         between values of ``n_jobs`` (and ``n_jobs=-1`` depends on the machine).
         Implicit losses then draw each block's negatives from its item group.
         Needs two fields and no learned global bias (``global_bias`` ``"mean"`` or
-        None; ``bpr``), the only parameters all blocks would share.
+        None; ``bpr``), the only parameters all blocks would share. On models that
+        fit in the CPU caches it is also the faster schedule (MovieLens-100K, two
+        idle cores: 0.76x the one-thread epoch, Hogwild 1.05x, whose threads keep
+        passing the shared item rows between their caches).
 
     Attributes
     ----------
