@@ -15,6 +15,7 @@ from sklearn.utils import check_random_state
 
 from ._average import Averager
 from ._capabilities import SECOND_ORDER
+from ._certificate import EpochCertificate
 from ._config import OptimizeResult, SolverConfig, SolverState, Validation
 from ._epoch import BatchPlan, SampleContext, minibatch_epoch
 from ._objective import Objective
@@ -175,10 +176,16 @@ def _plan(objective: Objective, cfg: SolverConfig, state: SolverState) -> _Plan:
                  np.arange(steps, dtype=np.float64), np.empty(steps))
 
 
+def _is_full(plan: _Plan) -> bool:
+    """One generic batch of every row per epoch: a full-batch first-order fit."""
+    return plan.steps == 1 and plan.kernel is None
+
+
 def _epoch(objective: Objective, cfg: SolverConfig, state: SolverState,
-           plan: _Plan) -> tuple[float, float, float]:
-    """One epoch; returns (training objective, mean gradient norm, last rate)."""
-    full = plan.steps == 1 and plan.kernel is None
+           plan: _Plan, cert: EpochCertificate | None = None) -> tuple[float, float, float]:
+    """One epoch; returns (training objective, mean gradient norm, last rate). A
+    full-batch epoch measures ``cert`` at its iterate before the step."""
+    full = _is_full(plan)
     # a full batch has no row order (none is drawn: O(n) memory, which a distributed
     # objective must not need on the client)
     order = None if full else _epoch_order(objective.n_samples, cfg, state, plan.order_buf)
@@ -195,7 +202,8 @@ def _epoch(objective: Objective, cfg: SolverConfig, state: SolverState,
                             float(cfg.max_grad_norm or 0.0))
         loss, gnorm = objective.sample_epoch(state.w, state.opt_state, order, ctx)
     else:
-        loss, gnorm = minibatch_epoch(objective, state, order, lrs, plan.batch)
+        loss, gnorm = minibatch_epoch(objective, state, order, lrs, plan.batch,
+                                      None if cert is None else cert.measure)
     loss += penalty_value(cfg, state.w, plan.batch.ranges) if penalty is None else penalty
     state.t += plan.steps
     return loss, gnorm, float(lrs[-1])
@@ -210,11 +218,12 @@ def _run_epochs(objective, cfg: SolverConfig, state: SolverState, monitor: Monit
     good = _snapshot(state, objective) if backoff else None
     good_loss = np.inf
     best = _BestIterate.maybe(objective, cfg, plan)
+    cert = EpochCertificate.maybe(objective, cfg, plan.batch.ranges, _is_full(plan), fresh)
     for _ in range(cfg.max_iter):
         tic = time.perf_counter()
         start = _snapshot(state, objective) if backoff else None
         before = None if best is None else state.w.copy()
-        loss, gnorm, lr = _epoch(objective, cfg, state, plan)
+        loss, gnorm, lr = _epoch(objective, cfg, state, plan, cert)
         n_run += 1
         if _exploded(loss, state):
             if _diverged(cfg, state, objective, good, loss, monitor):
@@ -227,7 +236,8 @@ def _run_epochs(objective, cfg: SolverConfig, state: SolverState, monitor: Monit
         if best is not None:
             best.offer(loss, before)
         state.epoch += 1
-        record = monitor.record(loss, lr, gnorm, time.perf_counter() - tic, [])
+        record = monitor.record(loss, lr, gnorm, time.perf_counter() - tic, [],
+                                None if cert is None else cert.ratio())
         stop = monitor.update(record, plan.sctx)
         stop = any([bool(cb(record, state.params)) for cb in callbacks]) or stop
         if stop:
@@ -238,12 +248,22 @@ def _run_epochs(objective, cfg: SolverConfig, state: SolverState, monitor: Monit
         best.restore_if_better(objective, cfg, state, plan.batch.ranges)
     _warn_if_useless(cfg, state, fresh, state.epoch - first_epoch)
     if not converged and cfg.tol is not None and cfg.warn_on_max_iter and n_run >= cfg.max_iter:
-        warnings.warn(
-            f"Stochastic optimizer: maximum iterations ({cfg.max_iter}) reached and the "
-            "optimization hasn't converged yet. Increase max_iter or tol.",
-            ConvergenceWarning, stacklevel=3,
-        )
+        _warn_max_iter(cfg, cert)
     return OptimizeResult(w=state.params, state=state, n_iter=n_run, converged=converged)
+
+
+def _warn_max_iter(cfg: SolverConfig, cert: EpochCertificate | None) -> None:
+    """ConvergenceWarning of a run that used all ``max_iter`` epochs."""
+    if cert is None:
+        msg = (f"Stochastic optimizer: maximum iterations ({cfg.max_iter}) reached and "
+               "the optimization hasn't converged yet. Increase max_iter or tol.")
+    else:
+        msg = (f"Full-batch {cfg.optimizer.name}: maximum iterations ({cfg.max_iter}) "
+               "reached before the optimality certificate met tol: the relative norm of "
+               f"the proximal-gradient mapping is {cert.ratio():.3g} > tol={cfg.tol:g}. "
+               "Increase max_iter, use solver='auto' (L-BFGS, or FISTA for L1), or "
+               "loosen tol.")
+    warnings.warn(msg, ConvergenceWarning, stacklevel=4)
 
 
 class _BestIterate:

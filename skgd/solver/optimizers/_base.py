@@ -10,7 +10,13 @@ import numpy as np
 from sklearn.utils._param_validation import validate_parameter_constraints
 
 from ...utils._compat import Interval
-from .._capabilities import FULL_BATCH, PLAIN_STEP, RULE, SECOND_ORDER  # noqa: F401
+from .._capabilities import (  # noqa: F401
+    FULL_BATCH,
+    PLAIN_STEP,
+    PROX_GRADIENT,
+    RULE,
+    SECOND_ORDER,
+)
 from .._component import Component
 from .._registry import Registry
 from .._rule_source import RuleShape
@@ -41,6 +47,12 @@ class Optimizer(Component):
     its Hessian product (capability ``SECOND_ORDER``), and ``callback(w)`` is called
     after every accepted iterate -- it records the epoch like any other path and a
     truthy return means stop.
+
+    A full-batch proximal-gradient method (capabilities ``FULL_BATCH`` and
+    ``PROX_GRADIENT``, as FISTA) implements ``run(problem, w0, max_iter, tol, callback)``
+    on a :class:`~skgd.solver._composite.CompositeProblem` (smooth part, its gradient,
+    the penalty's proximal operator) and reports each iterate as
+    ``callback(w, objective_value, certificate)``.
 
     Examples
     --------
