@@ -151,7 +151,7 @@ class GDMixin(CallbackSupportMixin):
             penalty = None
         overrides = _OVERRIDES.get()
         return SolverConfig(
-            optimizer=OPTIMIZERS.resolve(self.solver, Optimizer),
+            optimizer=self._optimizer(partial=partial),
             schedule=SCHEDULES.resolve(self.learning_rate, Schedule),
             learning_rate_init=float(self.learning_rate_init),
             batch_size=self.batch_size,
@@ -172,6 +172,11 @@ class GDMixin(CallbackSupportMixin):
             average=int(getattr(self, "average", False)),
             proximal=None if overrides is None else overrides.proximal,
         )
+
+    def _optimizer(self, partial: bool = False) -> Optimizer:
+        """The optimizer of a fit (an estimator with ``solver="auto"`` resolves it
+        here from the problem)."""
+        return OPTIMIZERS.resolve(self.solver, Optimizer)
 
     def __getstate__(self):
         # the solver state and other internal objects as plain data: skops then trusts

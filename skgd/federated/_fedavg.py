@@ -10,7 +10,6 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from ..base import GDMixin
-from ..solver import OPTIMIZERS, Optimizer
 from ..utils._compat import HasMethods, Interval, StrOptions
 from ._rounds import FederatedRun
 
@@ -31,7 +30,7 @@ def _check_estimator(est) -> None:
         raise ValueError("FederatedAveraging federates skgd estimators (LinearRegression, "
                          "LogisticRegression, MLPClassifier, MLPRegressor, "
                          f"MatrixFactorization); got {type(est).__name__}.")
-    opt = OPTIMIZERS.resolve(est.solver, Optimizer)
+    opt = est._optimizer()
     if opt.full_batch:
         raise ValueError(
             f"FederatedAveraging trains the clients with first-order updates; "

@@ -108,7 +108,7 @@ class LinearRegression(RegressorMixin, BaseLinearGD):
     _multi_output = True
     _y_numeric = True
 
-    def __init__(self, loss="squared_error", *, epsilon=0.1, fit_intercept=True, solver="adam",
+    def __init__(self, loss="squared_error", *, epsilon=0.1, fit_intercept=True, solver="auto",
                  learning_rate="invscaling", learning_rate_init=0.1, batch_size=1,
                  penalty="l2", alpha=1e-4, l1_ratio=0.15, max_iter=1000, tol=1e-3,
                  n_iter_no_change=5, early_stopping=False, validation_fraction=0.1,
@@ -139,6 +139,9 @@ class LinearRegression(RegressorMixin, BaseLinearGD):
 
     def _loss(self):
         return resolve_loss(self.loss, self.epsilon)
+
+    def _smooth_loss(self) -> bool:
+        return bool(self._loss().smooth)
 
     def _encode_y(self, y, fitting, classes=None):
         y = np.asarray(y, dtype=np.float64)

@@ -74,7 +74,7 @@ class LogisticRegression(ClassifierMixin, BaseLinearGD):
     _multi_output = False
     _y_numeric = False
 
-    def __init__(self, *, fit_intercept=True, class_weight=None, solver="lbfgs",
+    def __init__(self, *, fit_intercept=True, class_weight=None, solver="auto",
                  learning_rate="constant", learning_rate_init=0.01, batch_size=1,
                  penalty="l2", alpha="auto", l1_ratio=0.15, max_iter=1000, tol=1e-4,
                  n_iter_no_change=5, early_stopping=False, validation_fraction=0.1,
@@ -101,6 +101,12 @@ class LogisticRegression(ClassifierMixin, BaseLinearGD):
         self.average = average
         self.max_grad_norm = max_grad_norm
         self.divergence = divergence
+
+    def _auto_solver(self, partial: bool) -> str:
+        # today's default, full-batch L-BFGS, for every smooth problem (batch_size and
+        # partial_fit included); FISTA or Adam only where L-BFGS cannot go
+        name = super()._auto_solver(partial)
+        return "lbfgs" if name != "fista" and self._smooth_penalty() else name
 
     def _loss(self):
         return LogLoss() if len(self.classes_) == 2 else Multinomial()
