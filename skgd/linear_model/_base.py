@@ -64,7 +64,7 @@ class BaseLinearGD(GDMixin, BaseEstimator):
 
     def _smooth_penalty(self) -> bool:
         penalty = None if self.penalty == "none" else self.penalty
-        return self.alpha == 0 or resolve_penalty(penalty, self.l1_ratio).smooth
+        return resolve_penalty(penalty, self.l1_ratio).smooth
 
     def _optimizer(self, partial: bool = False) -> Optimizer:
         auto = isinstance(self.solver, str) and self.solver == "auto"
