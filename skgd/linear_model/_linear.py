@@ -31,8 +31,10 @@ class LinearRegression(RegressorMixin, BaseLinearGD):
     ``penalty="l2"`` with ``squared_error`` the ridge solution of
     :math:`(X_c^\top X_c/n + \alpha I)w = X_c^\top y_c/n` (centred data).
 
-    The defaults are per-sample Adam with the ``invscaling`` schedule
-    (:math:`\eta_t = 0.1/(t+1)^{1/4}`). Unlike plain SGD (scikit-learn's
+    The defaults (``solver="auto"`` with ``batch_size=1``) are per-sample Adam with
+    the ``invscaling`` schedule (:math:`\eta_t = 0.1/(t+1)^{1/4}`); with
+    ``batch_size="full"`` ``"auto"`` picks L-BFGS for a smooth problem and FISTA for
+    an L1 or elastic-net penalty. Unlike plain SGD (scikit-learn's
     ``SGDRegressor``), whose stable step depends on :math:`\|x\|^2`, Adam's step is
     bounded per coordinate, so the defaults do not diverge on unscaled features; use
     ``solver="sgd", learning_rate_init=0.01`` for ``SGDRegressor``'s algorithm (faster
@@ -45,10 +47,14 @@ class LinearRegression(RegressorMixin, BaseLinearGD):
     epsilon : float, default=0.1
         Width of the quadratic zone of ``huber`` / the insensitive band.
     fit_intercept : bool, default=True
-    solver : str or Optimizer, default="adam"
-        A registered optimizer name (see ``skgd.solver.OPTIMIZERS``) or an object such as
+    solver : "auto", str or Optimizer, default="auto"
+        ``"auto"`` resolves at fit time (stored in ``solver_``): ``"lbfgs"`` for a
+        full-batch fit with a smooth loss and penalty, ``"fista"`` for a full-batch fit
+        with an L1/elastic-net penalty, ``"adam"`` otherwise (``batch_size`` not
+        ``"full"``, ``partial_fit``, ``average``, ``epsilon_insensitive``). Else a
+        registered optimizer name (see ``skgd.solver.OPTIMIZERS``) or an object such as
         ``skgd.solver.Adam(beta_1=0.8)``; full-batch ``"lbfgs"`` and ``"newton"`` for the
-        smooth losses without L1.
+        smooth losses without L1, ``"fista"`` for the smooth losses with any penalty.
     learning_rate : str or Schedule, default="invscaling"
     learning_rate_init : float, default=0.1
     batch_size : int or "full", default=1
@@ -59,8 +65,16 @@ class LinearRegression(RegressorMixin, BaseLinearGD):
     max_iter : int, default=1000
         Epochs (full-batch iterations for lbfgs/newton).
     tol : float or None, default=1e-3
-        Stop when the monitored quantity has not improved by ``tol`` for
-        ``n_iter_no_change`` epochs; None runs all ``max_iter`` epochs.
+        Stochastic fits (``batch_size`` not ``"full"``) stop when the monitored quantity
+        has not improved by ``tol`` for ``n_iter_no_change`` epochs. Full-batch
+        first-order fits (FISTA included) stop on an optimality certificate instead:
+        when the norm of the proximal-gradient mapping
+        :math:`G(w) = (w - \operatorname{prox}_{t\alpha R}(w - t\nabla F(w)))/t`
+        (:math:`t = 1`, FISTA: its step :math:`1/L`) is at most ``tol`` times its value
+        at the cold start (also under ``warm_start``); they return the iterate of
+        lowest :math:`F + \alpha R` and warn (``ConvergenceWarning``) when ``max_iter``
+        or a failed line search ends them first. L-BFGS/Newton stop when the largest
+        gradient entry is below ``tol``. None runs all ``max_iter`` epochs.
     n_iter_no_change : int, default=5
     early_stopping : bool, default=False
         Monitor the R² on a held-out ``validation_fraction`` (or ``X_val``/``y_val``
@@ -84,6 +98,8 @@ class LinearRegression(RegressorMixin, BaseLinearGD):
 
     Attributes
     ----------
+    solver_ : str or Optimizer
+        The solver of the last fit: ``solver``, or the name ``"auto"`` resolved to.
     coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
     intercept_ : ndarray of shape (1,) or (n_targets,)
     n_iter_ : int
@@ -97,7 +113,8 @@ class LinearRegression(RegressorMixin, BaseLinearGD):
     best_loss_ : float
     history_ : list of dict
         Per epoch: ``train_loss``, ``val_loss``, ``val_score``, ``learning_rate``,
-        ``grad_norm``, ``seconds``, ``events``.
+        ``grad_norm``, ``seconds``, ``events`` and ``optimality`` (the relative
+        certificate of a full-batch first-order fit, else None).
     """
 
     _parameter_constraints: dict = {

@@ -32,8 +32,10 @@ class LogisticRegression(ClassifierMixin, BaseLinearGD):
     never penalised. With unit weights and ``penalty="l2"`` the optimum is that of
     scikit-learn's ``LogisticRegression(C=1/(n_samples * alpha))``.
 
-    The default solver is full-batch L-BFGS, which reaches the exact optimum fast on
-    data that fits in memory and needs no step size. For scikit-learn's
+    The default ``solver="auto"`` is full-batch L-BFGS, which reaches the exact
+    optimum fast on data that fits in memory and needs no step size; with an L1 or
+    elastic-net penalty it is FISTA for ``batch_size="full"`` and per-sample Adam
+    otherwise (the resolved name is stored in ``solver_``). For scikit-learn's
     ``SGDClassifier(loss="log_loss")`` use ``solver="sgd", batch_size=1,
     learning_rate="optimal"`` (a compiled per-sample kernel, fast on large and sparse
     data); every other optimizer, schedule and batch size of the solver is available,
@@ -49,20 +51,24 @@ class LogisticRegression(ClassifierMixin, BaseLinearGD):
     max_iter, tol, n_iter_no_change, early_stopping, validation_fraction, shuffle,
     random_state, warm_start, verbose, average, max_grad_norm, divergence
         The shared solver vocabulary; see :class:`skgd.linear_model.LinearRegression`.
-        Defaults: ``solver="lbfgs"`` (``batch_size`` and the schedule then do not
-        apply), ``learning_rate="constant"``, ``learning_rate_init=0.01``,
-        ``batch_size=1``, ``penalty="l2"``, ``alpha="auto"`` (:math:`1/\sum_i s_i`, i.e.
-        ``1/n_samples`` for unit weights: the optimum of scikit-learn's default
-        ``LogisticRegression(C=1)``), ``max_iter=1000``,
-        ``tol=1e-4`` (for L-BFGS: stop when the largest gradient entry is below ``tol``).
-        Early stopping monitors the validation accuracy.
+        Defaults: ``solver="auto"`` (L-BFGS, for which ``batch_size`` and the schedule
+        do not apply, or FISTA/Adam with L1 as above), ``learning_rate="constant"``,
+        ``learning_rate_init=0.01``, ``batch_size=1``, ``penalty="l2"``,
+        ``alpha="auto"`` (:math:`1/\sum_i s_i`, i.e. ``1/n_samples`` for unit weights:
+        the optimum of scikit-learn's default ``LogisticRegression(C=1)``),
+        ``max_iter=1000``,
+        ``tol=1e-4`` (for L-BFGS: stop when the largest gradient entry is below ``tol``;
+        full-batch first-order fits and FISTA stop when the norm of the
+        proximal-gradient mapping is at most ``tol`` times its cold-start value, and
+        warn when ``max_iter`` or a failed line search ends them first; stochastic fits
+        stop on a loss plateau). Early stopping monitors the validation accuracy.
 
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
     coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
     intercept_ : ndarray of shape (1,) or (n_classes,)
-    n_iter_, t_, loss_curve_, validation_scores_, best_loss_, history_
+    solver_, n_iter_, t_, loss_curve_, validation_scores_, best_loss_, history_
         As in :class:`skgd.linear_model.LinearRegression`.
     """
 
