@@ -206,6 +206,11 @@ class MLPObjective(Objective):
         X = self.X if idx is None else self.X[idx]
         return forward_eval(X, coefs, intercepts, self.activation, bn)
 
+    @property
+    def random_gradient(self) -> bool:
+        """Dropout makes even the full-batch gradient random."""
+        return any(p > 0 for p in self.dropout)
+
     def value(self, w, idx=None) -> float:
         y = self.y if idx is None else self.y[idx]
         sw = self.sw if idx is None else self.sw[idx]

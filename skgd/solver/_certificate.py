@@ -68,8 +68,10 @@ class EpochCertificate:
     def maybe(cls, objective: Objective, cfg, ranges: np.ndarray, full: bool,
               fresh: bool) -> EpochCertificate | None:
         """The certificate of this run, or None for stochastic runs (mini-batch,
-        per-sample), ``partial_fit`` (one epoch of a longer run) and ``average``."""
-        if not full or cfg.average or not cfg.warn_on_max_iter:
+        per-sample, or a random full-batch gradient), ``partial_fit`` (one epoch of a
+        longer run) and ``average``."""
+        if (not full or cfg.average or not cfg.warn_on_max_iter
+                or getattr(objective, "random_gradient", False)):
             return None
         cert = cls(cfg, ranges)
         if not fresh:

@@ -96,6 +96,9 @@ class Objective:
     - :meth:`get_buffers` / :meth:`set_buffers` — model state that is not trained by
       gradients (batch-norm running statistics), snapshotted with the best weights;
     - ``smooth`` — False when the loss is not differentiable (L-BFGS/Newton refuse it);
+    - ``random_gradient`` — True when even the full-batch gradient is random (dropout,
+      sampled negatives): a full-batch first-order fit then keeps the loss-plateau
+      rule instead of the optimality certificate (:mod:`skgd.solver._certificate`);
     - :meth:`init_statistics` — sample-weighted means over the rows that
       :meth:`init_params` derives its starting point from (a distributed objective
       reduces them over its chunks and passes them to ``init_params``);
@@ -108,6 +111,7 @@ class Objective:
     layout: ParamLayout
     dtype: np.dtype = np.dtype(np.float64)
     smooth: bool = True
+    random_gradient: bool = False
     sample_kernels: frozenset[str] = frozenset()
     requires_sample_kernel: bool = False
     #: per-sample loss derivative at a typical margin, for Bottou's "optimal" schedule
