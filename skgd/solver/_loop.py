@@ -14,7 +14,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 
 from ._average import Averager
-from ._capabilities import SECOND_ORDER
+from ._capabilities import PROX_GRADIENT, SECOND_ORDER
 from ._certificate import EpochCertificate
 from ._config import OptimizeResult, SolverConfig, SolverState, Validation
 from ._epoch import BatchPlan, SampleContext, minibatch_epoch
@@ -122,6 +122,11 @@ def minimize(
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"), \
             _progress(config) as progress:
         monitor = Monitor(config, state, objective, validation, progress)
+        if PROX_GRADIENT in config.optimizer.capabilities:
+            # a proximal-gradient method gets the smooth part and the penalty's prox
+            from ._composite import run_composite
+
+            return run_composite(objective, config, state, monitor, callbacks)
         if config.optimizer.full_batch:
             from ._second_order import run_full_batch
 

@@ -8,19 +8,13 @@ import warnings
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from ._capabilities import PROX_GRADIENT
 from ._config import OptimizeResult, SolverConfig, SolverState
 from ._stopping import Monitor
 
 
 def run_full_batch(objective, cfg: SolverConfig, state: SolverState, monitor: Monitor,
                    callbacks):
-    """Hand the penalised full-batch objective to the optimizer's own iteration (a
-    proximal-gradient method gets the smooth part and the penalty's prox instead)."""
-    if PROX_GRADIENT in cfg.optimizer.capabilities:
-        from ._composite import run_composite
-
-        return run_composite(objective, cfg, state, monitor, callbacks)
+    """Hand the penalised full-batch objective to the optimizer's own iteration."""
     if not objective.smooth or not cfg.penalty.smooth:
         raise ValueError(
             f"solver={cfg.optimizer.name!r} needs a smooth objective; use a first-order "

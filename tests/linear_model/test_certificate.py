@@ -238,3 +238,20 @@ def test_full_batch_l1_logistic_matches_saga(classification):
     assert np.abs(est.coef_ - ref.coef_).max() <= 1e-5
     assert np.abs(est.intercept_ - ref.intercept_).max() <= 1e-5
     np.testing.assert_array_equal(est.coef_ == 0, ref.coef_ == 0)
+
+
+def test_full_batch_with_dropout_keeps_the_plateau_rule():
+    from skgd import MLPClassifier
+
+    X, y = make_classification(120, 6, random_state=0)
+    clf = MLPClassifier((8,), batch_size="full", dropout=0.2, max_iter=30,
+                        random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    assert all(h["optimality"] is None for h in clf.history_)
+    plain = clone(clf).set_params(dropout=0.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        plain.fit(X, y)
+    assert all(h["optimality"] is not None for h in plain.history_)
