@@ -98,7 +98,7 @@ def find_learning_rate(estimator, X, y=None, *, min_lr=1e-7, max_lr=10.0, n_step
     if not 0 < min_lr < max_lr:
         raise ValueError(f"need 0 < min_lr < max_lr, got {min_lr} and {max_lr}.")
 
-    if estimator._optimizer().full_batch:
+    if estimator._optimizer(partial=True).full_batch:
         raise ValueError(f"the range test needs a first-order solver, not "
                          f"solver={estimator.solver!r} (it takes its own steps).")
     rng = check_random_state(random_state)
