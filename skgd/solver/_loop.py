@@ -415,6 +415,7 @@ def _diverged(cfg, state, objective, good, loss, monitor) -> bool:
     stop = state.lr_scale < 1e-8
     state.history.append({"epoch": epoch, "train_loss": float("nan"), "val_loss": None,
                           "val_score": None, "learning_rate": None, "grad_norm": None,
-                          "seconds": 0.0, "events": [("stopped: " if stop else "") + msg]})
+                          "seconds": 0.0, "events": [("stopped: " if stop else "") + msg],
+                          "optimality": None})
     monitor.note(msg)
     return stop

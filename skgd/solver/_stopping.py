@@ -111,6 +111,7 @@ class Monitor:
             return False
         if self._lowered_rate(rec, sctx):
             return False
+        self.converged = True  # the validation rule stopped it, as on every path
         return True
 
     def _lowered_rate(self, rec: dict[str, Any], sctx) -> bool:

@@ -86,6 +86,16 @@ def test_full_batch_returns_its_best_iterate(diabetes):
     assert _objective(X, y, est, 0.05) <= min(est.loss_curve_) + 1e-12
 
 
+def test_full_batch_early_stopping_stops_on_validation_without_warning(diabetes):
+    X, y = diabetes
+    est = _silent_fit(LinearRegression(solver="sgd", learning_rate="constant",
+                                       learning_rate_init=0.01, batch_size="full",
+                                       early_stopping=True, n_iter_no_change=3,
+                                       tol=1e-12, max_iter=5000, random_state=0), X, y)
+    assert est.n_iter_ < 5000
+    assert est.history_[-1]["optimality"] > 1e-12
+
+
 def test_stochastic_fits_keep_the_plateau_rule(diabetes):
     X, y = diabetes
     est = LinearRegression(solver="sgd", batch_size=32, learning_rate="constant",
