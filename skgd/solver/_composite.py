@@ -82,8 +82,9 @@ def run_composite(objective, cfg: SolverConfig, state: SolverState, monitor: Mon
     if cfg.batch_size != "full":
         raise ValueError(
             f"solver={cfg.optimizer.name!r} is a full-batch method: it needs "
-            f"batch_size='full', got batch_size={cfg.batch_size!r}. Use solver='auto', "
-            "or a first-order solver such as 'adam' for mini-batch or per-sample fits.")
+            f"batch_size='full', got batch_size={cfg.batch_size!r}. Set "
+            "batch_size='full', or use a first-order solver such as 'adam' for "
+            "mini-batch or per-sample fits.")
     dtype = state.w.dtype
     fresh = state.epoch == 0
     problem = _problem(objective, cfg, dtype, None if fresh else _cold_start(objective))
