@@ -56,6 +56,18 @@ class Adam(_AdamBase):
     References
     ----------
     Kingma & Ba (2015), "Adam: a method for stochastic optimization", ICLR.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgd.linear_model import LinearRegression
+    >>> from skgd.solver import Adam
+    >>> X = np.random.RandomState(0).normal(size=(100, 2))
+    >>> y = X @ np.array([1.0, -1.0]) + 0.5
+    >>> reg = LinearRegression(solver=Adam(beta_1=0.9, beta_2=0.999), learning_rate="constant",
+    ...                        learning_rate_init=0.05, alpha=0.0, random_state=0).fit(X, y)
+    >>> np.round(reg.coef_, 2), np.round(reg.intercept_, 2)
+    (array([ 1., -1.]), array([0.5]))
     """
 
     name = "adam"
@@ -85,6 +97,18 @@ class AdamW(_AdamBase):
     References
     ----------
     Loshchilov & Hutter (2019), "Decoupled weight decay regularization", ICLR.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgd.linear_model import LinearRegression
+    >>> from skgd.solver import AdamW
+    >>> X = np.random.RandomState(0).normal(size=(100, 2))
+    >>> y = X @ np.array([1.0, -1.0]) + 0.5
+    >>> reg = LinearRegression(solver=AdamW(), learning_rate="constant",
+    ...                        learning_rate_init=0.05, alpha=0.0, random_state=0).fit(X, y)
+    >>> np.round(reg.coef_, 2), np.round(reg.intercept_, 2)
+    (array([ 1., -1.]), array([0.5]))
     """
 
     name = "adamw"

@@ -24,6 +24,18 @@ class AMSGrad(Optimizer):
     References
     ----------
     Reddi, Kale & Kumar (2018), "On the convergence of Adam and beyond", ICLR.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgd.linear_model import LinearRegression
+    >>> from skgd.solver import AMSGrad
+    >>> X = np.random.RandomState(0).normal(size=(100, 2))
+    >>> y = X @ np.array([1.0, -1.0]) + 0.5
+    >>> reg = LinearRegression(solver=AMSGrad(), learning_rate="constant",
+    ...                        learning_rate_init=0.05, alpha=0.0, random_state=0).fit(X, y)
+    >>> np.round(reg.coef_, 2), np.round(reg.intercept_, 2)
+    (array([ 1., -1.]), array([0.5]))
     """
 
     name = "amsgrad"
