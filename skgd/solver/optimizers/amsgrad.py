@@ -50,6 +50,28 @@ class AMSGrad(Optimizer):
     @staticmethod
     def prepare(lr, t, beta_1, beta_2, epsilon):
         # bias corrections of the zero-initialised moments, once per update
+        r"""The constants of one update call, computed once per update instead of per
+        coordinate: the hyperparameters and the bias corrections
+        :math:`1-\beta_1^t`, :math:`1-\beta_2^t`.
+
+        Parameters
+        ----------
+        lr : float
+            The scheduled learning rate :math:`\eta_t`.
+        t : float
+            The 1-based update count.
+        beta_1 : float
+            Decay of the first moment.
+        beta_2 : float
+            Decay of the second moment.
+        epsilon : float
+            The stabilising epsilon.
+
+        Returns
+        -------
+        constants : tuple of float
+            The arguments that follow the state slots in :meth:`update`.
+        """
         return lr, beta_1, beta_2, epsilon, 1.0 - beta_1**t, 1.0 - beta_2**t
 
     @staticmethod
