@@ -51,8 +51,10 @@ def resolve_batch_size(batch_size: int | str, n_samples: int) -> int:
     Examples
     --------
     >>> from skgd.solver import resolve_batch_size
-    >>> resolve_batch_size("full", 1000), resolve_batch_size("auto", 1000), resolve_batch_size(64, 10)
-    (1000, 200, 10)
+    >>> resolve_batch_size("full", 1000), resolve_batch_size("auto", 1000)
+    (1000, 200)
+    >>> resolve_batch_size(64, 10)
+    10
     """
     if batch_size == "full":
         return max(n_samples, 1)

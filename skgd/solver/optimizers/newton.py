@@ -86,7 +86,8 @@ class Newton(Optimizer):
         fun_grad : callable
             ``fun_grad(w) -> (f, g)``: the penalised full-batch objective and its gradient.
         hessp : callable or None
-            ``hessp(w, v)``: the Hessian of the objective at ``w`` times ``v``; required (``ValueError`` when None).
+            ``hessp(w, v)``: the Hessian of the objective at ``w`` times ``v``;
+            required (``ValueError`` when None).
         w0 : ndarray of shape (n_params,)
             The starting point.
         max_iter : int
