@@ -17,6 +17,7 @@ OPTIONAL_DEPENDENCIES = {
     "skgd/_dask.py": ("dask", "distributed"),
     "skgd/solver/_chunked.py": ("dask",),
     "skgd/plot.py": ("matplotlib",),
+    "skgd/model_selection.py": ("matplotlib",),
 }
 
 collect_ignore = [

@@ -64,7 +64,8 @@ def precision_at_k(y_true, y_pred, k: int = 10) -> float:
     Returns
     -------
     score : float
-        The share of relevant items in each top-``k`` list, averaged over the users with relevant items (0 if none).
+        The share of relevant items in each top-``k`` list,
+        averaged over the users with relevant items (0 if none).
 
     Examples
     --------
@@ -94,7 +95,8 @@ def recall_at_k(y_true, y_pred, k: int = 10) -> float:
     Returns
     -------
     score : float
-        The share of each user's relevant items that were recommended, averaged over the users with relevant items (0 if none).
+        The share of each user's relevant items that were recommended,
+        averaged over the users with relevant items (0 if none).
 
     Examples
     --------
@@ -124,7 +126,9 @@ def ndcg_at_k(y_true, y_pred, k: int = 10) -> float:
     Returns
     -------
     score : float
-        :math:`\mathrm{DCG}/\mathrm{IDCG}` with the discount :math:`1/\log_2(j+1)` of rank :math:`j`, averaged over the users with relevant items (0 if none).
+        :math:`\mathrm{DCG}/\mathrm{IDCG}` with the discount :math:`1/\log_2(j+1)` of
+        rank :math:`j`,
+        averaged over the users with relevant items (0 if none).
 
     Examples
     --------
@@ -159,7 +163,8 @@ def map_at_k(y_true, y_pred, k: int = 10) -> float:
     Returns
     -------
     score : float
-        :math:`\frac{1}{\min(|R_u|,k)}\sum_j \mathrm{rel}_j\, P@j`, averaged over the users with relevant items (0 if none).
+        :math:`\frac{1}{\min(|R_u|,k)}\sum_j \mathrm{rel}_j\, P@j`,
+        averaged over the users with relevant items (0 if none).
 
     Examples
     --------
