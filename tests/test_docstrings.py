@@ -103,6 +103,7 @@ def public_methods(path: str) -> list[str]:
         attr = inspect.getattr_static(obj, name)
         if isinstance(attr, (staticmethod, classmethod)):
             attr = attr.__func__
+        attr = getattr(attr, "fn", attr)  # sklearn's available_if descriptor
         if inspect.isfunction(attr) and _defined_in_skgd(attr):
             out.append(f"{path}.{name}")
     return out
@@ -172,6 +173,8 @@ def test_discovery_finds_the_estimators_and_their_methods():
     assert "skgd.LinearRegression" in OBJECTS
     assert "skgd.LinearRegression.fit" in METHODS
     assert "skgd.MatrixFactorization.recommend" in METHODS
+    # methods behind scikit-learn's available_if are found too
+    assert "skgd.federated.FederatedAveraging.predict_proba" in METHODS
     # inherited scikit-learn methods are not ours to document
     assert "skgd.LinearRegression.get_params" not in METHODS
 
