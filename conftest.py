@@ -28,16 +28,18 @@ collect_ignore = [
 collect_ignore.append("skgd/demo.py")
 
 
-def _data_available() -> bool:
-    from skgd.datasets import get_data_home
-
-    return Path(get_data_home()).is_dir()
+#: loader module -> the folder of the shared data it reads
+DATA_FOLDERS = {"_sst2.py": "sst2", "_mnist.py": "mnist-t10k", "_movielens.py": "ml-100k"}
 
 
 def pytest_collection_modifyitems(config, items):
-    needs_data = [item for item in items
-                  if Path(item.path).parent == ROOT / "skgd" / "datasets"]
-    if needs_data and not _data_available():
-        skip = pytest.mark.skip(reason="shared data folder not found (set SKGD_DATA)")
-        for item in needs_data:
-            item.add_marker(skip)
+    from skgd.datasets import get_data_home
+
+    home = Path(get_data_home())
+    for item in items:
+        path = Path(item.path)
+        folder = DATA_FOLDERS.get(path.name)
+        if (folder is not None and path.parent == ROOT / "skgd" / "datasets"
+                and not (home / folder).is_dir()):
+            item.add_marker(pytest.mark.skip(
+                reason=f"shared data {home / folder} not found (set SKGD_DATA)"))
