@@ -164,7 +164,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     >>> from sklearn.datasets import load_digits
     >>> from skgd.neural_network import MLPClassifier
     >>> X, y = load_digits(return_X_y=True)
-    >>> clf = MLPClassifier(max_iter=5, random_state=0).fit(X / 16, y)
+    >>> clf = MLPClassifier(max_iter=5, tol=None, random_state=0).fit(X / 16, y)
     >>> clf.predict(X[:2] / 16).shape
     (2,)
     """
@@ -334,7 +334,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         >>> from sklearn.datasets import load_iris
         >>> from skgd.neural_network import MLPClassifier
         >>> X, y = load_iris(return_X_y=True)
-        >>> clf = MLPClassifier(hidden_layer_sizes=(8,), random_state=0)
+        >>> clf = MLPClassifier(hidden_layer_sizes=(8,), batch_size=10, random_state=0)
         >>> clf = clf.partial_fit(X[::2], y[::2], classes=[0, 1, 2])
         >>> clf = clf.partial_fit(X[1::2], y[1::2])
         >>> clf.n_iter_, [w.shape for w in clf.coefs_]

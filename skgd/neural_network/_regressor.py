@@ -57,7 +57,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
     >>> import numpy as np
     >>> from skgd.neural_network import MLPRegressor
     >>> X = np.random.RandomState(0).rand(100, 3)
-    >>> reg = MLPRegressor(max_iter=5, random_state=0).fit(X, X.sum(axis=1))
+    >>> reg = MLPRegressor(max_iter=5, tol=None, random_state=0).fit(X, X.sum(axis=1))
     >>> reg.predict(X[:2]).shape
     (2,)
     """
@@ -184,7 +184,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         >>> import numpy as np
         >>> from skgd.neural_network import MLPRegressor
         >>> X = np.random.RandomState(0).rand(50, 2)
-        >>> reg = MLPRegressor(hidden_layer_sizes=(4,), random_state=0)
+        >>> reg = MLPRegressor(hidden_layer_sizes=(4,), batch_size=10, random_state=0)
         >>> reg = reg.partial_fit(X, X.sum(axis=1))
         >>> reg.n_iter_, reg.predict(X[:3]).shape
         (1, (3,))

@@ -39,7 +39,7 @@ class LBFGS(Optimizer):
     --------
     >>> import numpy as np
     >>> from skgd.solver import LBFGS
-    >>> opt = LBFGS(history_size=5)
+    >>> opt = LBFGS(history_size=20)
     >>> w, n_iter, converged = opt.run(lambda w: (0.5 * w @ w - w.sum(), w - 1.0),
     ...                                lambda w, v: v, np.zeros(3), 100, 1e-8, lambda w: False)
     >>> np.round(w, 6), converged
