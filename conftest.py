@@ -20,9 +20,18 @@ OPTIONAL_DEPENDENCIES = {
     "skgd/model_selection.py": ("matplotlib",),
 }
 
+
+
+def _missing(name: str) -> bool:
+    try:
+        return find_spec(name) is None
+    except (ImportError, ValueError):
+        return True
+
+
 collect_ignore = [
     path for path, packages in OPTIONAL_DEPENDENCIES.items()
-    if any(find_spec(name) is None for name in packages)
+    if any(_missing(name) for name in packages)
 ]
 # a script, not an API module: nothing of it runs under pytest
 collect_ignore.append("skgd/demo.py")
