@@ -10,7 +10,10 @@ scikit-learn's business), :func:`numpydoc.validate.validate` must not report:
 - ``PR01``: a parameter of the signature is not documented;
 - ``PR02``: a documented parameter is not in the signature;
 - ``PR07``: a documented parameter has no description;
-- ``EX01``: no ``Examples`` section (classes and functions only, not methods).
+- ``EX01``: no ``Examples`` section (classes and functions only, not methods);
+
+and every public property a class defines in skgd has a docstring (its summary is the
+attribute's entry in the API reference).
 
 and numpydoc must not warn about an unknown section (Sphinx builds with ``-W``).
 A method that overrides a documented method of an skgd base class without a
@@ -117,8 +120,25 @@ def _load(path: str):
         return getattr(_load(modname), name)
 
 
+def public_properties(path: str) -> dict[int, str]:
+    """``path.name`` of every public property the class defines in skgd, keyed by the
+    property (an inherited one is checked once)."""
+    obj = _load(path)
+    if not inspect.isclass(obj):
+        return {}
+    out = {}
+    for name in sorted(dir(obj)):
+        prop = inspect.getattr_static(obj, name)
+        if (not name.startswith("_") and isinstance(prop, property)
+                and _defined_in_skgd(prop.fget)):
+            out[id(prop)] = f"{path}.{name}"
+    return out
+
+
 OBJECTS = public_objects()
 METHODS = [m for path in OBJECTS for m in public_methods(path)]
+PROPERTIES = sorted({k: p for path in reversed(OBJECTS)
+                     for k, p in public_properties(path).items()}.values())
 
 
 def _documented_base(cls, name: str):
@@ -189,3 +209,9 @@ def test_public_object_docstring(path):
 def test_public_method_docstring(path):
     errors = _method_errors(path)
     assert not errors, f"{path}:\n" + "\n".join(errors)
+
+
+@pytest.mark.parametrize("path", PROPERTIES)
+def test_public_property_docstring(path):
+    cls_path, _, name = path.rpartition(".")
+    assert inspect.getattr_static(_load(cls_path), name).__doc__, f"{path} has no docstring"
