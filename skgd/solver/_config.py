@@ -312,17 +312,21 @@ class OptimizeResult:
 
     @property
     def history(self) -> list[dict[str, Any]]:
+        """The per-epoch records of the state (all calls so far, not only this one)."""
         return self.state.history
 
     @property
     def loss_curve(self) -> list[float]:
+        """The training loss of every recorded epoch."""
         return [h["train_loss"] for h in self.state.history]
 
     @property
     def validation_scores(self) -> list[float] | None:
+        """The validation score of every epoch that has one, or None."""
         scores = [h["val_score"] for h in self.state.history if h.get("val_score") is not None]
         return scores or None
 
     @property
     def best_loss(self) -> float:
+        """The best training loss the stopping monitor saw."""
         return float(self.state.best_loss)

@@ -54,6 +54,7 @@ class ScheduleContext:
 
     @property
     def total_steps(self) -> int:
+        """The planned number of updates :math:`T` (``max_iter * steps_per_epoch``, at least 1)."""
         return max(1, self.max_iter * self.steps_per_epoch)
 
 

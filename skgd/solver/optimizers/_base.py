@@ -147,6 +147,7 @@ class Optimizer(Component):
 
     @property
     def n_slots(self) -> int:
+        """Number of state arrays (``len(slots)``)."""
         return len(self.slots)
 
     def hyperparameters(self) -> np.ndarray:
