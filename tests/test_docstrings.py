@@ -76,16 +76,24 @@ def _is_documentable(obj) -> bool:
 
 
 def public_objects() -> list[str]:
-    """``module.name`` of every public class and function, each object once."""
+    """``module.name`` of every public class and function, and the class of every
+    public instance of an skgd class (the registries), each object once."""
     seen, out = set(), []
     for modname in public_modules():
         module = importlib.import_module(modname)
         for name in module.__all__:
             obj = getattr(module, name)
-            if not _is_documentable(obj) or id(obj) in seen:
+            path = f"{modname}.{name}"
+            if not _is_documentable(obj):
+                # a public instance of an skgd class (the registries): its class is API
+                obj = type(obj)
+                path = f"{obj.__module__}.{obj.__qualname__}"
+                if not obj.__module__.startswith("skgd"):
+                    continue
+            if id(obj) in seen:
                 continue
             seen.add(id(obj))
-            out.append(f"{modname}.{name}")
+            out.append(path)
     return out
 
 
@@ -193,6 +201,8 @@ def test_discovery_finds_the_estimators_and_their_methods():
     assert "skgd.LinearRegression" in OBJECTS
     assert "skgd.LinearRegression.fit" in METHODS
     assert "skgd.MatrixFactorization.recommend" in METHODS
+    # the registries are instances: their class is checked
+    assert "skgd.solver._registry.Registry.register" in METHODS
     # methods behind scikit-learn's available_if are found too
     assert "skgd.federated.FederatedAveraging.predict_proba" in METHODS
     # inherited scikit-learn methods are not ours to document
