@@ -97,8 +97,9 @@ class LinearRegression(RegressorMixin, BaseLinearGD):
     shuffle : bool, default=True
         Whether to shuffle the rows before each epoch (stochastic and mini-batch GD).
     random_state : int, RandomState or None, default=None
-        Seeds the initial weights, the shuffling and the validation split; an int
-        makes fits reproducible.
+        Seeds the shuffling and the ``early_stopping`` validation split (the
+        coefficients start at zero, so nothing else is random); an int makes fits
+        reproducible.
     warm_start : bool, default=False
         Continue from the previous fit, keeping the optimizer state and schedule step.
     verbose : int, default=0
