@@ -53,10 +53,10 @@ class LogisticRegression(ClassifierMixin, BaseLinearGD):
         ``penalty="l1"``/``"elasticnet"`` need a first-order optimizer.
     learning_rate : str or Schedule, default="constant"
         The step-size schedule :math:`\eta_t` of the first-order optimizers: a
-        registered name (``"constant"``, ``"invscaling"``, ``"optimal"`` -- scikit-learn
-        SGD's :math:`1/(\alpha(t+t_0))` --, ``"step"``, ``"exponential"``, ``"cosine"``,
-        ``"warmup_cosine"``, ``"onecycle"``, ``"plateau"``) or a schedule object. Not
-        used by ``"lbfgs"``/``"newton"``.
+        registered name (``"constant"``, ``"invscaling"``, ``"optimal"``, ``"step"``,
+        ``"exponential"``, ``"cosine"``, ``"warmup_cosine"``, ``"onecycle"``,
+        ``"plateau"``) or a schedule object; ``"optimal"`` is scikit-learn SGD's
+        :math:`1/(\alpha(t+t_0))`. Not used by ``"lbfgs"``/``"newton"``.
     learning_rate_init : float, default=0.01
         The initial step size :math:`\eta_0` (> 0) of the first-order optimizers.
     batch_size : int, "full" or "auto", default=1
