@@ -35,7 +35,28 @@ BACKOFF_FLOOR = 2.0 ** -10
 
 
 def resolve_batch_size(batch_size: int | str, n_samples: int) -> int:
-    """``"full"`` -> all rows, ``"auto"`` -> ``min(200, n)``, ints clipped to ``n``."""
+    """``"full"`` -> all rows, ``"auto"`` -> ``min(200, n)``, ints clipped to ``n``.
+
+    Parameters
+    ----------
+    batch_size : int or str
+        An int, ``"full"`` or ``"auto"``.
+    n_samples : int
+        Number of rows.
+
+    Returns
+    -------
+    batch_size : int
+        Rows per batch, at least 1.
+
+    Examples
+    --------
+    >>> from skgd.solver import resolve_batch_size
+    >>> resolve_batch_size("full", 1000), resolve_batch_size("auto", 1000)
+    (1000, 200)
+    >>> resolve_batch_size(64, 10)
+    10
+    """
     if batch_size == "full":
         return max(n_samples, 1)
     if batch_size == "auto":
@@ -45,7 +66,45 @@ def resolve_batch_size(batch_size: int | str, n_samples: int) -> int:
 
 def init_state(objective: Objective, config: SolverConfig, random_state=None,
                w0: np.ndarray | None = None) -> SolverState:
-    """A fresh :class:`SolverState` (initial parameters from the objective)."""
+    """A fresh :class:`SolverState` (initial parameters from the objective).
+
+    Parameters
+    ----------
+    objective : Objective
+        The problem; gives the initial parameters (:meth:`Objective.init_params`).
+    config : SolverConfig
+        Gives the optimizer whose state slots are allocated.
+    random_state : int, RandomState or None, default=None
+        Seeds the initial parameters and the state's generator.
+    w0 : ndarray of shape (n_params,) or None, default=None
+        Start from these parameters instead of :meth:`Objective.init_params`.
+
+    Returns
+    -------
+    state : SolverState
+        Step count 0, zero optimizer moments.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgd.solver import Objective, ParamLayout, SolverConfig, init_state
+    >>> class LeastSquares(Objective):
+    ...     # F(w) = mean_i (a_i . w - b_i)^2 / 2, unpenalised
+    ...     def __init__(self, A, b):
+    ...         self.A, self.b, self.n_samples = A, b, len(b)
+    ...         self.layout = ParamLayout({"w": (A.shape[1],)})
+    ...     def init_params(self, random_state, statistics=None):
+    ...         return np.zeros(self.layout.size)
+    ...     def value_grad(self, w, idx=None, rng=None):
+    ...         A, b = (self.A, self.b) if idx is None else (self.A[idx], self.b[idx])
+    ...         r = A @ w - b
+    ...         return 0.5 * np.mean(r**2), A.T @ r / len(b)
+    >>> A = np.random.RandomState(0).normal(size=(100, 2))
+    >>> objective = LeastSquares(A, A @ np.array([2.0, -1.0]))
+    >>> state = init_state(objective, SolverConfig(), w0=np.ones(2))
+    >>> state.w, state.opt_state.shape
+    (array([1., 1.]), (2,))
+    """
     rng = check_random_state(random_state)
     w = objective.init_params(rng) if w0 is None else np.array(w0, dtype=objective.dtype)
     w = np.ascontiguousarray(w, dtype=objective.dtype)
@@ -101,6 +160,32 @@ def minimize(
     Returns
     -------
     OptimizeResult
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgd.solver import Objective, ParamLayout, SolverConfig, minimize
+    >>> class LeastSquares(Objective):
+    ...     # F(w) = mean_i (a_i . w - b_i)^2 / 2, unpenalised
+    ...     def __init__(self, A, b):
+    ...         self.A, self.b, self.n_samples = A, b, len(b)
+    ...         self.layout = ParamLayout({"w": (A.shape[1],)})
+    ...     def init_params(self, random_state, statistics=None):
+    ...         return np.zeros(self.layout.size)
+    ...     def value_grad(self, w, idx=None, rng=None):
+    ...         A, b = (self.A, self.b) if idx is None else (self.A[idx], self.b[idx])
+    ...         r = A @ w - b
+    ...         return 0.5 * np.mean(r**2), A.T @ r / len(b)
+    >>> A = np.random.RandomState(0).normal(size=(100, 2))
+    >>> objective = LeastSquares(A, A @ np.array([2.0, -1.0]))
+    >>> config = SolverConfig(batch_size=10, learning_rate_init=0.1, max_iter=50)
+    >>> result = minimize(objective, config, random_state=0)
+    >>> np.round(result.w, 3), result.converged
+    (array([ 2., -1.]), True)
+    >>> from skgd.solver import LBFGS
+    >>> result = minimize(objective, SolverConfig(optimizer=LBFGS()))
+    >>> np.round(result.w, 3), result.converged
+    (array([ 2., -1.]), True)
     """
     config = SolverConfig() if config is None else config
     config.optimizer.validate()
