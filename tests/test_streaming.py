@@ -314,8 +314,8 @@ def test_already_fitted_classifier_keeps_its_classes():
 
 
 @pytest.mark.parametrize("make", [
-    lambda: MLPClassifier((8,), batch_size=16, random_state=0),
-    lambda: MLPRegressor((8,), batch_size=16, random_state=0),
+    lambda: MLPClassifier(hidden_layer_sizes=(8,), batch_size=16, random_state=0),
+    lambda: MLPRegressor(hidden_layer_sizes=(8,), batch_size=16, random_state=0),
 ])
 def test_mlps_stream_equals_by_hand(make):
     classify = isinstance(make(), MLPClassifier)
