@@ -10,10 +10,21 @@ from skgd.neural_network import MLPClassifier, MLPRegressor
 from skgd.streaming import iter_chunks, stream_partial_fit
 
 pd = pytest.importorskip("pandas")
-pa = pytest.importorskip("pyarrow")
-pq = pytest.importorskip("pyarrow.parquet")
+
+
+@pytest.fixture
+def pq():
+    """pyarrow.parquet (the 'outofcore' extra); parquet tests skip without it."""
+    return pytest.importorskip("pyarrow.parquet")
+
 
 FEATURES = ["f0", "f1", "f2"]
+
+
+def _table(df):
+    import pyarrow as pa
+
+    return pa.Table.from_pandas(df)
 
 
 def _frame(n=250, seed=0, classify=False):
@@ -74,10 +85,10 @@ def test_default_columns_are_all_but_target_and_weight(tmp_path):
     np.testing.assert_allclose(w, df["w"])
 
 
-def test_parquet_directory_in_file_order(tmp_path):
+def test_parquet_directory_in_file_order(tmp_path, pq):
     parts = [_frame(120, seed=s) for s in range(2)]
     for k, part in enumerate(parts):
-        pq.write_table(pa.Table.from_pandas(part), tmp_path / f"part-{k}.parquet",
+        pq.write_table(_table(part), tmp_path / f"part-{k}.parquet",
                        row_group_size=50)
     chunks = list(iter_chunks(tmp_path, target="y", columns=FEATURES, chunksize=40))
     assert max(len(c[1]) for c in chunks) <= 40
@@ -86,22 +97,22 @@ def test_parquet_directory_in_file_order(tmp_path):
     np.testing.assert_allclose(np.concatenate([c[1] for c in chunks]), full["y"])
 
 
-def test_list_of_paths_mixes_formats(tmp_path):
+def test_list_of_paths_mixes_formats(tmp_path, pq):
     a, b = _frame(30, 0), _frame(20, 1)
     a.to_csv(tmp_path / "a.csv", index=False)
-    pq.write_table(pa.Table.from_pandas(b), tmp_path / "b.parquet")
+    pq.write_table(_table(b), tmp_path / "b.parquet")
     chunks = list(iter_chunks([tmp_path / "a.csv", tmp_path / "b.parquet"], target="y",
                               columns=FEATURES, chunksize=25))
     assert [len(c[1]) for c in chunks] == [25, 5, 20]
 
 
-def test_dtype_float32_and_parquet_float32_kept(tmp_path):
+def test_dtype_float32_and_parquet_float32_kept(tmp_path, pq):
     df = _frame(40)
     df.to_csv(tmp_path / "a.csv", index=False)
     (X, _), = iter_chunks(tmp_path / "a.csv", target="y", columns=FEATURES,
                           dtype=np.float32)
     assert X.dtype == np.float32
-    pq.write_table(pa.Table.from_pandas(df.astype(np.float32)), tmp_path / "b.parquet")
+    pq.write_table(_table(df.astype(np.float32)), tmp_path / "b.parquet")
     (X, _), = iter_chunks(tmp_path / "b.parquet", target="y", columns=FEATURES)
     assert X.dtype == np.float32
 
@@ -145,7 +156,7 @@ def test_file_source_needs_target(tmp_path):
 
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
-def test_missing_target_column_names_chunk(tmp_path, fmt):
+def test_missing_target_column_names_chunk(tmp_path, fmt, pq):
     df = _frame(30).drop(columns="y")
     path = tmp_path / f"a.{fmt}"
     df.to_csv(path, index=False) if fmt == "csv" else df.to_parquet(path)
@@ -243,9 +254,9 @@ def test_returns_the_estimator_and_callable_source_runs_epochs():
     _assert_same_linear(est, ref)
 
 
-def test_sample_weight_column_equals_weighted_partial_fit(tmp_path):
+def test_sample_weight_column_equals_weighted_partial_fit(tmp_path, pq):
     df = _frame(200)
-    pq.write_table(pa.Table.from_pandas(df), tmp_path / "a.parquet")
+    pq.write_table(_table(df), tmp_path / "a.parquet")
     est = stream_partial_fit(_sgd_linear(), tmp_path / "a.parquet", target="y",
                              sample_weight="w", chunksize=64)
     ref = _sgd_linear()
@@ -362,3 +373,16 @@ def test_partial_fit_error_is_reported_with_chunk_index_and_rolled_back():
 def test_bad_n_epochs():
     with pytest.raises(ValueError, match="n_epochs"):
         stream_partial_fit(_sgd_linear(), _array_chunks(), n_epochs=0)
+
+
+def test_sample_weight_callable_is_applied_per_chunk():
+    chunks = _array_chunks()
+
+    def weigh(X, y):
+        return 1.0 + (X[:, 0] > 0)
+
+    est = stream_partial_fit(_sgd_linear(), chunks, sample_weight=weigh)
+    ref = _sgd_linear()
+    for X, y in chunks:
+        ref.partial_fit(X, y, sample_weight=weigh(X, y))
+    _assert_same_linear(est, ref)
