@@ -109,8 +109,8 @@ def iter_chunks(source: Any, *, target: str | None = None, chunksize: int = 100_
                  _check_chunksize(chunksize))
     check = _Consistency()
     for chunk in _raw_chunks(source, spec, check):
-        if len(chunk[1]) == 0:
-            continue
+        if getattr(chunk[0], "shape", (1,))[0] == 0:
+            continue  # an empty chunk (e.g. a header-only CSV) teaches nothing
         yield check(check.n_chunks, *chunk)
     if check.n_chunks == 0:
         raise ValueError(f"The source yielded no chunks (no rows to train on): {source!r}.")

@@ -386,3 +386,18 @@ def test_sample_weight_callable_is_applied_per_chunk():
     for X, y in chunks:
         ref.partial_fit(X, y, sample_weight=weigh(X, y))
     _assert_same_linear(est, ref)
+
+
+def test_implicit_feedback_chunks_without_target():
+    rng = np.random.default_rng(0)
+    chunks = [(np.column_stack([rng.integers(0, 20, 100), rng.integers(0, 15, 100)]), None)
+              for _ in range(2)]
+
+    def make():
+        return MatrixFactorization(n_components=4, loss="bpr", random_state=0)
+
+    est = stream_partial_fit(make(), chunks)
+    ref = make()
+    for X, _ in chunks:
+        ref.partial_fit(X)
+    np.testing.assert_array_equal(est.predict(chunks[0][0]), ref.predict(chunks[0][0]))
