@@ -119,7 +119,7 @@ def iter_chunks(source: Any, *, target: str | None = None, chunksize: int = 100_
 def stream_partial_fit(estimator: Any, source: Any, *, classes: Any = None,
                        n_epochs: int = 1, sample_weight: str | Callable | None = None,
                        **read: Any) -> Any:
-    """Train ``estimator`` by calling ``partial_fit`` on each chunk of ``source``.
+    r"""Train ``estimator`` by calling ``partial_fit`` on each chunk of ``source``.
 
     Each chunk of :func:`iter_chunks` is one ``estimator.partial_fit(X, y, ...)`` call
     (one epoch of the estimator's solver over that chunk), so the result is the same as
@@ -161,6 +161,14 @@ def stream_partial_fit(estimator: Any, source: Any, *, classes: Any = None,
         with ``n_epochs > 1``, or a ``partial_fit`` that fails; the message names the
         chunk. The estimator is then as it was after the previous chunk (skgd's
         ``partial_fit`` is transactional, and bad chunks are refused before the call).
+
+    Notes
+    -----
+    Pick a first-order solver (``solver="sgd"``, ``"adam"``, ...): a full-batch solver
+    (``"lbfgs"``, ``"newton"``) makes one iteration per chunk, each on that chunk alone.
+    ``alpha="auto"`` is :math:`1/\sum_i s_i` of each chunk, so give ``alpha`` a number.
+    :class:`skgd.MatrixFactorization` takes its global mean rating and rating range from
+    the first chunk (later chunks fold in new users and items).
 
     Examples
     --------
