@@ -294,6 +294,9 @@ def _iterable_chunks(source: Iterable, spec: _Spec, check: _Consistency) -> Iter
         raise ValueError("sample_weight names a column, but the chunks are arrays: pass "
                          "weights as the third element of each chunk.")
     for chunk in source:
+        if spec.columns is not None and not _is_frame(chunk):
+            raise ValueError("columns selects columns of files and DataFrames; chunk "
+                             f"{check.n_chunks} is an (X, y) tuple: select them in X.")
         if _is_frame(chunk):
             if spec.target is None:
                 raise ValueError("target is required to split DataFrame chunks.")

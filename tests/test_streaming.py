@@ -401,3 +401,51 @@ def test_implicit_feedback_chunks_without_target():
     for X, _ in chunks:
         ref.partial_fit(X)
     np.testing.assert_array_equal(est.predict(chunks[0][0]), ref.predict(chunks[0][0]))
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_reading_a_file_holds_one_chunk_at_a_time(tmp_path, fmt):
+    import tracemalloc
+
+    pytest.importorskip("pyarrow")
+    n = 100_000
+    df = pd.DataFrame(np.random.default_rng(0).normal(size=(n, 10)),
+                      columns=[f"f{i}" for i in range(10)])
+    df["y"] = np.arange(n) % 2
+    path = tmp_path / f"a.{fmt}"
+    if fmt == "csv":
+        df.to_csv(path, index=False)
+    else:
+        df.to_parquet(path, row_group_size=5_000)
+    full = df.memory_usage().sum()
+    del df
+    tracemalloc.start()
+    try:
+        rows = sum(len(y) for _, y in iter_chunks(path, target="y", chunksize=2_000))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert rows == n
+    assert peak < 0.25 * full  # numpy/pandas allocations of one chunk, not the file
+
+
+def test_chunks_are_consumed_lazily():
+    events = []
+
+    def source():
+        for k, (X, y) in enumerate(_array_chunks()):
+            events.append(f"read {k}")
+            yield X, y
+
+    class Recorder(LinearRegression):
+        def partial_fit(self, X, y, sample_weight=None):
+            events.append("fit")
+            return super().partial_fit(X, y, sample_weight)
+
+    stream_partial_fit(Recorder(solver="sgd", batch_size=16, random_state=0), source())
+    assert events == ["read 0", "fit", "read 1", "fit", "read 2", "fit"]
+
+
+def test_columns_with_array_chunks_is_refused():
+    with pytest.raises(ValueError, match="columns"):
+        list(iter_chunks(_array_chunks(), columns=["f0"]))
