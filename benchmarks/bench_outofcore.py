@@ -79,6 +79,10 @@ def held_out(n_features: int, chunksize: int) -> tuple[np.ndarray, np.ndarray]:
     return np.vstack([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 
+def worker_write(args) -> dict:
+    return {"seconds": write_parquet(Path(args.folder), args)}
+
+
 def write_parquet(folder: Path, args) -> float:
     """Write the stream as parquet shards of 1M rows (row groups of one chunk)."""
     import pyarrow as pa
@@ -117,7 +121,7 @@ def worker_stream(args) -> dict:
         source, read = args.folder, {"target": "y", "chunksize": args.chunksize}
     else:
         source, read = generated(args.rows, args.chunksize, args.features), {}
-    baseline = _peak_rss_mb()
+    baseline = _hwm_mb()
     tic = time.perf_counter()
     for _ in iter_chunks(source, **read):
         pass
@@ -125,8 +129,10 @@ def worker_stream(args) -> dict:
     tic = time.perf_counter()
     est = stream_partial_fit(streamed_estimator(), source, classes=[0, 1], **read)
     seconds = time.perf_counter() - tic
+    trained = _hwm_mb()
     X_test, y_test = held_out(args.features, args.chunksize)
     return {"seconds": seconds, "read_seconds": read_seconds, "baseline_mb": baseline,
+            "trained_mb": trained,
             "accuracy": float(est.score(X_test, y_test)), "dtype": str(est.coef_.dtype)}
 
 
@@ -147,15 +153,31 @@ def worker_memory(args) -> dict:
 
 
 def _peak_rss_mb() -> float:
-    # ru_maxrss is in KiB on Linux
+    """``ru_maxrss`` (KiB on Linux). Linux carries it over ``exec`` from the process
+    image before, so a child spawned by a big parent inherits the parent's peak: the
+    parent of the workers stays small (it writes no data itself)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _hwm_mb() -> float | None:
+    """The peak RSS of this process image alone (``VmHWM``), where ``/proc`` has it."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
 
 
 def run_worker(args) -> None:
     with threadpool_limits(limits=1), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        out = worker_stream(args) if args.worker == "stream" else worker_memory(args)
+        work = {"stream": worker_stream, "memory": worker_memory, "write": worker_write}
+        out = work[args.worker](args)
     out["peak_rss_mb"] = _peak_rss_mb()
+    out["hwm_mb"] = _hwm_mb()
     print(json.dumps(out))
 
 
@@ -170,18 +192,20 @@ def in_subprocess(args, worker: str, source: str, folder: Path | None = None) ->
 
 
 def row(name: str, args, rows: int, result: dict) -> str:
-    read = result.get("read_seconds")
-    base = result.get("baseline_mb")
+    def num(key, fmt):
+        return "" if result.get(key) is None else format(result[key], fmt)
+
     return (f"| {name} | {rows:,} | {args.features} | {args.chunksize:,} | "
-            f"{result['seconds']:.1f} | {'' if read is None else f'{read:.1f}'} | "
-            f"{result['peak_rss_mb']:.0f} | {'' if base is None else f'{base:.0f}'} | "
+            f"{result['seconds']:.1f} | {num('read_seconds', '.1f')} | "
+            f"{num('baseline_mb', '.0f')} | {num('trained_mb', '.0f')} | "
+            f"{num('hwm_mb', '.0f')} | {result['peak_rss_mb']:.0f} | "
             f"{result['accuracy']:.5f} |")
 
 
 def main(args) -> None:
     lines = ["| fit | rows | features | chunk rows | seconds | reading alone s | "
-             "peak RSS MB | after imports MB | held-out acc |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "VmHWM MB after imports | after training | whole run | ru_maxrss MB | "
+             "held-out acc |", "|---|---|---|---|---|---|---|---|---|---|---|"]
     memory = in_subprocess(args, "memory", "generator")
     ref_rows = min(args.reference_rows, args.rows)
     lines.append(row("in memory, `LogisticRegression()` (L-BFGS)", args, ref_rows, memory))
@@ -190,7 +214,8 @@ def main(args) -> None:
         folder, extra = None, ""
         if source == "parquet":
             folder = Path(tempfile.mkdtemp(prefix="skgd-ooc-"))
-            extra = f" (written in {write_parquet(folder, args):.0f} s)"
+            written = in_subprocess(args, "write", source, folder)["seconds"]
+            extra = f" (written in {written:.0f} s)"
         try:
             result = in_subprocess(args, "stream", source, folder)
         finally:
@@ -200,7 +225,7 @@ def main(args) -> None:
                          args.rows, result))
         gap = 100 * (memory["accuracy"] - result["accuracy"])
         lines.append(f"|  | gap to in-memory: {gap:+.3f} points; model dtype "
-                     f"{result['dtype']} |  |  |  |  |  |  |  |")
+                     f"{result['dtype']} |  |  |  |  |  |  |  |  |  |")
     print("\n".join(lines))
 
 
@@ -211,7 +236,7 @@ def parse(argv=None):
     p.add_argument("--chunksize", type=int, default=100_000)
     p.add_argument("--reference-rows", type=int, default=1_000_000)
     p.add_argument("--source", choices=["generator", "parquet", "both"], default="generator")
-    p.add_argument("--worker", choices=["stream", "memory"], help=argparse.SUPPRESS)
+    p.add_argument("--worker", choices=["stream", "memory", "write"], help=argparse.SUPPRESS)
     p.add_argument("--folder", help=argparse.SUPPRESS)
     return p.parse_args(argv)
 
