@@ -237,6 +237,8 @@ class _Labels:
             self.classes = np.unique(np.asarray(classes))
         else:
             self.classes = getattr(estimator, "classes_", None)
+        self.origin = "of the fitted estimator" if self.classes is not None else \
+            "taken from the first chunk"
 
     def kwargs(self, index: int, y: Any) -> dict:
         y = np.asarray(y)
@@ -256,7 +258,7 @@ class _Labels:
             if unseen.size:
                 raise ValueError(
                     f"chunk {index} has labels {unseen.tolist()} not among the classes "
-                    f"{self.classes.tolist()} taken from the first chunk: pass "
+                    f"{self.classes.tolist()} {self.origin}: pass "
                     "classes=[...] (all labels) to stream_partial_fit."
                 )
         return {"classes": self.classes}
@@ -290,13 +292,15 @@ def _raw_chunks(source: Any, spec: _Spec, check: _Consistency) -> Iterator[tuple
 
 
 def _iterable_chunks(source: Iterable, spec: _Spec, check: _Consistency) -> Iterator[tuple]:
-    if isinstance(spec.sample_weight, str) and spec.target is None:
-        raise ValueError("sample_weight names a column, but the chunks are arrays: pass "
-                         "weights as the third element of each chunk.")
+    if not isinstance(source, Iterable):
+        raise TypeError("source must be a path, a list of paths, an iterable of chunks or "
+                        f"a callable returning one, got {type(source).__name__}.")
     for chunk in source:
-        if spec.columns is not None and not _is_frame(chunk):
-            raise ValueError("columns selects columns of files and DataFrames; chunk "
-                             f"{check.n_chunks} is an (X, y) tuple: select them in X.")
+        if not _is_frame(chunk) and (spec.columns is not None
+                                     or isinstance(spec.sample_weight, str)):
+            raise ValueError(f"columns and a sample_weight column name apply to files and "
+                             f"DataFrames; chunk {check.n_chunks} is an (X, y) tuple: "
+                             "select columns in X, pass weights as a third element.")
         if _is_frame(chunk):
             if spec.target is None:
                 raise ValueError("target is required to split DataFrame chunks.")
@@ -310,7 +314,9 @@ def _iterable_chunks(source: Iterable, spec: _Spec, check: _Consistency) -> Iter
         w = chunk[2] if len(chunk) == 3 else None
         if callable(spec.sample_weight):
             w = spec.sample_weight(X, y)
-        if spec.dtype is not None and not _is_frame(X):
+        if not (sp.issparse(X) or _is_frame(X)):
+            X = np.asarray(X, dtype=spec.dtype)
+        elif sp.issparse(X) and spec.dtype is not None:
             X = X.astype(spec.dtype, copy=False)
         yield X, y, w, ""
 

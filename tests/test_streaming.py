@@ -446,6 +446,25 @@ def test_chunks_are_consumed_lazily():
     assert events == ["read 0", "fit", "read 1", "fit", "read 2", "fit"]
 
 
-def test_columns_with_array_chunks_is_refused():
+def test_column_names_with_array_chunks_are_refused():
     with pytest.raises(ValueError, match="columns"):
         list(iter_chunks(_array_chunks(), columns=["f0"]))
+    with pytest.raises(ValueError, match="sample_weight column"):
+        list(iter_chunks(_array_chunks(), target="y", sample_weight="w"))
+
+
+def test_not_a_source():
+    with pytest.raises(TypeError, match="source must be"):
+        list(iter_chunks(3))
+
+
+def test_nested_lists_and_sparse_chunks():
+    import scipy.sparse as sp
+
+    X, y = _array_chunks()[0]
+    (Xl, _), = iter_chunks([(X.tolist(), y)], dtype=np.float32)
+    assert Xl.dtype == np.float32 and Xl.shape == X.shape
+    Xs = sp.csr_matrix(X)
+    Xs.data[0] = np.inf
+    with pytest.raises(ValueError, match="chunk 0.*NaN or infinity"):
+        list(iter_chunks([(Xs, y)]))
