@@ -16,42 +16,19 @@ estimator's stochastic solver over the whole data set: with chunks
 optimizer state and learning-rate schedule of the previous call), so the result equals
 calling ``partial_fit`` by hand on the same chunks in the same order.
 """
-
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterable, Iterator
-from pathlib import Path
-from typing import Any, NamedTuple
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.base import is_classifier
 
-from .utils._compat import InvalidParameterError
+from ..utils._compat import InvalidParameterError
+from ._check import Consistency
+from ._read import Spec, check_chunksize, is_path, open_source, raw_chunks
 
 __all__ = ["iter_chunks", "stream_partial_fit"]
-
-_PATH_TYPES = (str, os.PathLike)
-_PARQUET_SUFFIXES = (".parquet", ".pq", ".parq")
-
-
-class _Spec(NamedTuple):
-    """What to read from a table: target, feature columns, weights, dtype, rows per chunk."""
-
-    target: str | None
-    columns: list | None
-    sample_weight: Any
-    dtype: Any
-    chunksize: int
-
-
-class _Table(NamedTuple):
-    """A chunk of a table: its column names, a column getter and its row range."""
-
-    names: list
-    column: Callable[[str], np.ndarray]
-    where: str
 
 
 def iter_chunks(source: Any, *, target: str | None = None, chunksize: int = 100_000,
@@ -105,10 +82,10 @@ def iter_chunks(source: Any, *, target: str | None = None, chunksize: int = 100_
     >>> [X.shape for X, y in iter_chunks(chunks)]
     [(3, 2), (2, 2)]
     """
-    spec = _Spec(target, None if columns is None else list(columns), sample_weight, dtype,
-                 _check_chunksize(chunksize))
-    check = _Consistency()
-    for chunk in _raw_chunks(source, spec, check):
+    spec = Spec(target, None if columns is None else list(columns), sample_weight, dtype,
+                 check_chunksize(chunksize))
+    check = Consistency()
+    for chunk in raw_chunks(source, spec, check):
         if getattr(chunk[0], "shape", (1,))[0] == 0:
             continue  # an empty chunk (e.g. a header-only CSV) teaches nothing
         yield check(check.n_chunks, *chunk)
@@ -188,7 +165,7 @@ def stream_partial_fit(estimator: Any, source: Any, *, classes: Any = None,
     _check_epochs(source, n_epochs)
     labels = _Labels(estimator, classes)
     for epoch in range(n_epochs):
-        opened = _open(source)
+        opened = open_source(source)
         for index, chunk in enumerate(iter_chunks(opened, sample_weight=sample_weight, **read)):
             X, y = chunk[0], chunk[1]
             kwargs = {} if len(chunk) == 2 else {"sample_weight": chunk[2]}
@@ -206,18 +183,10 @@ def stream_partial_fit(estimator: Any, source: Any, *, classes: Any = None,
 # ---------------------------------------------------------------- epochs and labels
 
 
-def _is_path(source: Any) -> bool:
-    return isinstance(source, _PATH_TYPES)
-
-
-def _open(source: Any) -> Any:
-    return source() if callable(source) and not _is_path(source) else source
-
-
 def _check_epochs(source: Any, n_epochs: Any) -> None:
     if isinstance(n_epochs, bool) or not isinstance(n_epochs, int | np.integer) or n_epochs < 1:
         raise ValueError(f"n_epochs must be an integer >= 1, got {n_epochs!r}.")
-    if n_epochs > 1 and not (_is_path(source) or callable(source)
+    if n_epochs > 1 and not (is_path(source) or callable(source)
                              or iter(source) is not source):
         raise ValueError(
             f"n_epochs={n_epochs} needs a re-iterable source, but {type(source).__name__} "
@@ -262,198 +231,3 @@ class _Labels:
                     "classes=[...] (all labels) to stream_partial_fit."
                 )
         return {"classes": self.classes}
-
-
-# ---------------------------------------------------------------- reading
-
-
-def _check_chunksize(chunksize: Any) -> int:
-    if isinstance(chunksize, bool) or not isinstance(chunksize, int | np.integer) \
-            or chunksize < 1:
-        raise ValueError(f"chunksize must be an integer >= 1, got {chunksize!r}.")
-    return int(chunksize)
-
-
-def _raw_chunks(source: Any, spec: _Spec, check: _Consistency) -> Iterator[tuple]:
-    """``(X, y, w, where)`` of each chunk, not yet validated."""
-    source = _open(source)
-    if _is_path(source):
-        source = [source]
-    elif isinstance(source, list | tuple) and source and all(map(_is_path, source)):
-        source = list(source)
-    else:
-        yield from _iterable_chunks(source, spec, check)
-        return
-    if spec.target is None:
-        raise ValueError("target (the name of the target column) is required to read files.")
-    for path in source:
-        for table in _file_tables(Path(path), spec, check):
-            yield _split(table, spec, check.n_chunks)
-
-
-def _iterable_chunks(source: Iterable, spec: _Spec, check: _Consistency) -> Iterator[tuple]:
-    if not isinstance(source, Iterable):
-        raise TypeError("source must be a path, a list of paths, an iterable of chunks or "
-                        f"a callable returning one, got {type(source).__name__}.")
-    for chunk in source:
-        if not _is_frame(chunk) and (spec.columns is not None
-                                     or isinstance(spec.sample_weight, str)):
-            raise ValueError(f"columns and a sample_weight column name apply to files and "
-                             f"DataFrames; chunk {check.n_chunks} is an (X, y) tuple: "
-                             "select columns in X, pass weights as a third element.")
-        if _is_frame(chunk):
-            if spec.target is None:
-                raise ValueError("target is required to split DataFrame chunks.")
-            table = _Table(list(chunk.columns), lambda c, df=chunk: df[c].to_numpy(), "")
-            yield _split(table, spec, check.n_chunks)
-            continue
-        if not isinstance(chunk, tuple | list) or len(chunk) not in (2, 3):
-            raise ValueError(f"chunk {check.n_chunks} is a {type(chunk).__name__}, not an "
-                             "(X, y) or (X, y, sample_weight) tuple.")
-        X, y = chunk[0], chunk[1]
-        w = chunk[2] if len(chunk) == 3 else None
-        if callable(spec.sample_weight):
-            w = spec.sample_weight(X, y)
-        if not (sp.issparse(X) or _is_frame(X)):
-            X = np.asarray(X, dtype=spec.dtype)
-        elif sp.issparse(X) and spec.dtype is not None:
-            X = X.astype(spec.dtype, copy=False)
-        yield X, y, w, ""
-
-
-def _is_frame(obj: Any) -> bool:
-    return hasattr(obj, "columns") and hasattr(obj, "iloc")
-
-
-def _file_tables(path: Path, spec: _Spec, check: _Consistency) -> Iterator[_Table]:
-    if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if p.suffix in _PARQUET_SUFFIXES)
-        if not files:
-            raise ValueError(f"Directory {path} holds no parquet files "
-                             f"({', '.join(_PARQUET_SUFFIXES)}).")
-        for file in files:
-            yield from _parquet_tables(file, spec, check)
-    elif not path.exists():
-        raise ValueError(f"No such file or directory: {path}.")
-    elif path.suffix in _PARQUET_SUFFIXES:
-        yield from _parquet_tables(path, spec, check)
-    else:
-        yield from _csv_tables(path, spec, check)
-
-
-def _needed(names: list, spec: _Spec, index: int, where: str) -> list | None:
-    """The columns to read, after checking that the named ones exist."""
-    wanted = [spec.target] + ([spec.sample_weight] if isinstance(spec.sample_weight, str)
-                              else [])
-    for name in wanted + (spec.columns or []):
-        if name not in names:
-            role = ("target" if name == spec.target else
-                    "weight" if name == spec.sample_weight else "feature")
-            raise ValueError(f"chunk {index}{where} has no {role} column {name!r}; its "
-                             f"columns are {list(names)}.")
-    return None if spec.columns is None else list(dict.fromkeys(spec.columns + wanted))
-
-
-def _csv_tables(path: Path, spec: _Spec, check: _Consistency) -> Iterator[_Table]:
-    import pandas as pd
-
-    header = list(pd.read_csv(path, nrows=0).columns)
-    usecols = _needed(header, spec, check.n_chunks, f" ({path})")
-    start = 0
-    for df in pd.read_csv(path, chunksize=spec.chunksize, usecols=usecols):
-        where = f" ({path}, rows {start}-{start + len(df) - 1})"
-        start += len(df)
-        yield _Table(list(df.columns), lambda c, df=df: df[c].to_numpy(), where)
-
-
-def _parquet_tables(path: Path, spec: _Spec, check: _Consistency) -> Iterator[_Table]:
-    import pyarrow.parquet as pq
-
-    # pre_buffer (pyarrow's default) keeps every row group read so far buffered: the
-    # whole file ends up in memory, measured here at 614 MB for a 600 MB file
-    file = pq.ParquetFile(path, pre_buffer=False)
-    names = file.schema_arrow.names
-    needed = _needed(names, spec, check.n_chunks, f" ({path})")
-    start = 0
-    for batch in file.iter_batches(batch_size=spec.chunksize, columns=needed):
-        where = f" ({path}, rows {start}-{start + batch.num_rows - 1})"
-        start += batch.num_rows
-        yield _Table(batch.schema.names, lambda c, b=batch: _arrow_numpy(b.column(c)), where)
-
-
-def _arrow_numpy(column: Any) -> np.ndarray:
-    return column.to_numpy(zero_copy_only=False)
-
-
-def _split(table: _Table, spec: _Spec, index: int) -> tuple:
-    """``(X, y, w, where)`` of a table chunk; ``X`` is filled column by column so that
-    ``dtype=float32`` never builds a float64 copy of the chunk first."""
-    _needed(table.names, spec, index, table.where)
-    weight = spec.sample_weight if isinstance(spec.sample_weight, str) else None
-    features = spec.columns
-    if features is None:
-        features = [c for c in table.names if c not in (spec.target, weight)]
-    y = table.column(spec.target)
-    cols = [table.column(c) for c in features]
-    dtype = spec.dtype if spec.dtype is not None else (
-        np.result_type(*cols) if cols else np.float64)
-    X = np.empty((len(y), len(cols)), dtype=dtype)
-    for j, col in enumerate(cols):
-        X[:, j] = col
-    w = table.column(weight) if weight is not None else (
-        spec.sample_weight(X, y) if callable(spec.sample_weight) else None)
-    return X, y, w, table.where, features
-
-
-# ---------------------------------------------------------------- validation
-
-
-class _Consistency:
-    """Checks each chunk against the first (width, feature names) and for bad values."""
-
-    def __init__(self) -> None:
-        self.n_chunks = 0
-        self.width: int | None = None
-        self.features: list | None = None
-
-    def __call__(self, index: int, X: Any, y: Any, w: Any, where: str,
-                 features: list | None = None) -> tuple:
-        head = f"chunk {index}{where}"
-        if getattr(X, "ndim", 2) != 2 or not hasattr(X, "shape"):
-            raise ValueError(f"{head}: X must be 2-D, got shape {getattr(X, 'shape', None)}.")
-        n, width = X.shape
-        if self.width is None:
-            self.width, self.features = width, features
-        elif width != self.width:
-            raise ValueError(f"{head} has {width} columns, but the first chunk had "
-                             f"{self.width}.")
-        elif features is not None and self.features is not None \
-                and list(features) != list(self.features):
-            raise ValueError(f"{head} has feature columns {list(features)}, but the first "
-                             f"chunk had {list(self.features)}.")
-        for name, values in (("y", y), ("sample_weight", w)):
-            if values is not None and len(values) != n:
-                raise ValueError(f"{head}: X has {n} rows but {name} has {len(values)}.")
-        for name, values in (("X", X), ("y", y), ("sample_weight", w)):
-            if values is not None and not _all_finite(values):
-                raise ValueError(f"{head}: {name} contains NaN or infinity (missing "
-                                 "values); clean or impute them before training.")
-        self.n_chunks += 1
-        return (X, y) if w is None else (X, y, w)
-
-
-def _all_finite(values: Any) -> bool:
-    if sp.issparse(values):
-        values = values.data
-    elif _is_frame(values):
-        values = values.to_numpy()
-    values = np.asarray(values)
-    if values.dtype.kind == "O":
-        import pandas as pd
-
-        return not pd.isna(values).any()
-    if values.dtype.kind not in "fc":
-        return True
-    # the sum is NaN/inf when any entry is (cheap, no boolean copy of the chunk); only
-    # an overflowing sum of finite values needs the entrywise check
-    return bool(np.isfinite(values.sum())) or bool(np.isfinite(values).all())
