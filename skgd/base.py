@@ -228,6 +228,8 @@ class GDMixin(CallbackSupportMixin):
                                else overrides.planned_epochs),
             average=int(getattr(self, "average", False)),
             proximal=None if overrides is None else overrides.proximal,
+            n_jobs=getattr(self, "n_jobs", None),
+            deterministic_threads=bool(getattr(self, "deterministic", False)),
         )
 
     def _optimizer(self, partial: bool = False) -> Optimizer:

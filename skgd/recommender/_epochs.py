@@ -33,7 +33,9 @@ from ._kernels import FASTMATH, SQUARED, Scratch, _fill_group, _group_grad, grou
 AHEAD = 6
 
 #: the training rows of the generic kernels and their negative-sampling tables
-Groups = namedtuple("Groups", "codes y sw swap_fields item_table pos_indptr pos_items")
+#: (``cand``: the items negatives are drawn from, empty for all of them)
+Groups = namedtuple("Groups", "codes y sw swap_fields item_table pos_indptr pos_items "
+                              "cand")
 #: the model of the generic kernels (``bias_off``/``fac_off``: block offsets per field)
 Spec = namedtuple("Spec", "k loss_code n_neg alpha alpha_b mu0 mu_off bias_off fac_off "
                           "swapped")
@@ -70,7 +72,7 @@ def _group_model(spec):
 @njit(inline="always")
 def _group_data(data):
     return group_data(data.codes, data.swap_fields, data.item_table, data.pos_indptr,
-                      data.pos_items)
+                      data.pos_items, data.cand)
 
 
 @njit(cache=True, fastmath=FASTMATH)
@@ -96,7 +98,7 @@ def _clip_group(gval, m, slot_g, ns, k, max_norm):
     return norm
 
 
-@njit(cache=True, fastmath=FASTMATH)
+@njit(cache=True, fastmath=FASTMATH, nogil=True)
 def sample_epoch(data, spec, order, seed, w, rule, opt):
     """Per-interaction epoch over the rows ``order``. Returns (sum of losses, sum of
     gradient norms).
@@ -162,7 +164,7 @@ def _prefetch_row(pu, pi, py, ps, i):
     prefetch(ps, i)
 
 
-@njit(cache=True, fastmath=FASTMATH, boundscheck=False)
+@njit(cache=True, fastmath=FASTMATH, boundscheck=False, nogil=True)
 def sgd_pair_epoch(data, order, model, P2, Q2, w, step):
     """Per-interaction epoch of biased MF (two fields, squared error) with plain SGD.
 

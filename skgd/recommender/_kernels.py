@@ -51,7 +51,7 @@ GroupModel = namedtuple("GroupModel", "F k loss_code alpha alpha_b mu0 mu_off bi
 Scratch = namedtuple("Scratch", "S pred dl slot_f slot_x slot_g gidx gval")
 #: the training rows and negative-sampling tables of :func:`_fill_group` (pointers)
 GroupData = namedtuple("GroupData", "codes F swap_fields n_swap item_table n_items "
-                                    "pos_indptr pos_items")
+                                    "pos_indptr pos_items cand n_cand")
 
 
 @njit(cache=True)
@@ -300,9 +300,13 @@ def _contains(sorted_items, a, b, j):
 @njit(cache=True)
 def _fill_group(data, i, rows, nrows):
     """Row ``i`` and its sampled negatives into ``rows`` (a pointer, stride ``F``):
-    negatives draw items uniformly, rejecting the user's training items (numba's
+    negatives draw items uniformly (among the candidates ``cand`` when there are
+    any, else among all items), rejecting the user's training items (numba's
     generator, seeded by the caller). ``data`` is :func:`group_data`."""
-    codes, F, swap_fields, n_swap, item_table, n_items, pos_indptr, pos_items = data
+    codes, F, swap_fields, n_swap = data.codes, data.F, data.swap_fields, data.n_swap
+    item_table, n_items, pos_indptr, pos_items = (data.item_table, data.n_items,
+                                                  data.pos_indptr, data.pos_items)
+    cand, n_cand = data.cand, data.n_cand
     c0 = i * F
     for f in range(F):
         rows[f] = codes[c0 + f]
@@ -313,7 +317,10 @@ def _fill_group(data, i, rows, nrows):
             rows[r * F + f] = codes[c0 + f]
         j = pos
         for _ in range(32):
-            j = np.random.randint(0, n_items)  # noqa: NPY002 (numba's generator)
+            if n_cand > 0:
+                j = cand[np.random.randint(0, n_cand)]  # noqa: NPY002
+            else:
+                j = np.random.randint(0, n_items)  # noqa: NPY002 (numba's generator)
             if j != pos and not (u >= 0 and _contains(pos_items, pos_indptr[u],
                                                       pos_indptr[u + 1], j)):
                 break
@@ -330,12 +337,14 @@ def group_model(F, k, loss_code, alpha, alpha_b, mu0, mu_off, bias_off, fac_off,
 
 
 @njit(inline="always")
-def group_data(codes, swap_fields, item_table, pos_indptr, pos_items):
+def group_data(codes, swap_fields, item_table, pos_indptr, pos_items, cand):
     """The training rows and negative-sampling tables as the pointers and sizes that
     :func:`_fill_group` takes (C-contiguous int64 arrays; computed once per call of
-    a kernel, whose arguments they are, so the arrays outlive the pointers)."""
+    a kernel, whose arguments they are, so the arrays outlive the pointers).
+    ``cand``: the items negatives are drawn from (empty: all)."""
     return GroupData(ptr(codes), codes.shape[1], ptr(swap_fields), swap_fields.size,
-                     ptr(item_table), item_table.shape[0], ptr(pos_indptr), ptr(pos_items))
+                     ptr(item_table), item_table.shape[0], ptr(pos_indptr), ptr(pos_items),
+                     ptr(cand), cand.size)
 
 
 @njit(cache=True, fastmath=FASTMATH)

@@ -9,10 +9,12 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from .._lowlevel.threads import limited_threads
 from ..losses import LOSSES
 from ..solver import Objective, ParamLayout, SparseGrad
 from . import _epochs as E
 from . import _kernels as K
+from . import _threads as TH
 
 
 @dataclass(frozen=True)
@@ -193,7 +195,7 @@ class MFObjective(Objective):
     def _bundles(self):
         """The training rows and the model as the generic kernels take them."""
         data = E.Groups(self.codes, self.y, self.sw, self.swap_fields, self.item_table,
-                        self.seen_indptr, self.seen_items)
+                        self.seen_indptr, self.seen_items, np.empty(0, np.int64))
         spec = E.Spec(self.k, self.loss_code, self.n_negatives, self.alpha, self.alpha_bias,
                       self.mu0, self.mu_off, self.bias_off, self.fac_off, self.swapped)
         return data, spec
@@ -237,13 +239,64 @@ class MFObjective(Objective):
 
     @property
     def sample_kernels(self) -> frozenset[str]:
-        """SVD++ runs only in its SGD kernel; biased MF (two fields, squared error)
-        also in the fused pair kernel; every model in the generic rule kernel."""
+        """SVD++ runs only in its SGD kernel (one thread); biased MF (two fields,
+        squared error) also in the fused pair kernel; every model in the generic rule
+        kernel; the last two also on several threads (:mod:`._threads`)."""
         if self.svdpp:
             return frozenset({"svdpp_sgd"})
         if self.inline_sgd and self.loss_code == K.SQUARED and self.n_fields == 2:
-            return frozenset({"pair_sgd", "lazy_rule"})
-        return frozenset({"lazy_rule"})
+            return frozenset({"pair_sgd", "lazy_rule", "pair_sgd_threads",
+                              "lazy_rule_threads"})
+        return frozenset({"lazy_rule", "lazy_rule_threads"})
+
+    @property
+    def thread_conflicts(self) -> str | None:
+        """Why the strata of a deterministic threaded epoch would still share
+        parameters (None when they do not): every block owns its users' and items'
+        rows, but a learned global bias or a third field is shared by all."""
+        if self.n_fields != 2:
+            return f"{self.n_fields} fields (the strata need exactly user and item)"
+        if self.mu_off >= 0:
+            return "a learned global bias (global_bias='learn', or 'logistic' loss)"
+        return None
+
+    def _blocks(self, order, plan):
+        """The epoch's order and blocks for the :class:`~skgd.solver._paths.ThreadPlan`
+        ``plan``, and the item groups negatives are drawn from (empty for Hogwild)."""
+        T = int(plan.blocks)
+        if not plan.deterministic:
+            none = (np.empty(0, np.int64), np.zeros(T + 1, np.int64))
+            return order, TH.hogwild_bounds(order.size, T), none
+        self._factor_views(None)
+        seed = self._seed()
+        gi = TH.deal(self.n_ids[1], T, seed + 1)
+        order, bounds = TH.strata_order(self._users, self._items, order,
+                                        TH.deal(self.n_ids[0], T, seed), gi, T)
+        return order, bounds, TH.group_members(gi, T)
+
+    def _threaded_epoch(self, w, opt_state, order, ctx):
+        """The epoch of a threaded kernel: sums of losses and gradient norms. With
+        one worker (a caller that may not launch threads, or a smaller budget than
+        the deterministic schedule's blocks) the blocks run one after the other in
+        this thread, which gives the same result (they share no parameter)."""
+        order, bounds, members = self._blocks(order, ctx.threads)
+        parallel = ctx.threads.workers > 1
+        if ctx.kernel == "pair_sgd_threads":
+            P, Q = self._factor_views(w)
+            args = (E.Ratings(self._users, self._items, self.y, self.sw), order, bounds,
+                    self._biased(), P, Q, w, E.Step(ctx.lrs, float(ctx.max_grad_norm)))
+            if not parallel:
+                return TH.pair_epoch_blocks(*args)
+            with limited_threads(ctx.threads.workers):
+                return TH.pair_epoch_threads(*args)
+        data, spec = self._bundles()
+        args = (data, spec, order, bounds, self._seed(), w, ctx.rule,
+                E.RuleStep(ctx.hp, opt_state, ctx.lrs, ctx.t0, ctx.step,
+                           ctx.max_grad_norm), members)
+        if not parallel:
+            return TH.sample_epoch_blocks(*args)
+        with limited_threads(ctx.threads.workers):
+            return TH.sample_epoch_threads(*args)
 
     @property
     def requires_sample_kernel(self) -> bool:
@@ -256,10 +309,16 @@ class MFObjective(Objective):
         if self._users is None:
             self._users = np.ascontiguousarray(self.codes[:, 0])
             self._items = np.ascontiguousarray(self.codes[:, 1])
+        if w is None:
+            return None
         return (self.layout.view(w, "factors_0"), self.layout.view(w, "factors_1"))
 
     def sample_epoch(self, w, opt_state, order, ctx):
         order = order.astype(np.int64, copy=False)
+        if ctx.kernel.endswith("_threads"):
+            loss, norm = self._threaded_epoch(w, opt_state, order, ctx)
+            n = max(order.size, 1)
+            return loss / n, norm / n
         if ctx.kernel == "svdpp_sgd":
             P, Q = self._factor_views(w)
             loss, norm = E.svdpp_epoch(

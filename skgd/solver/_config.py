@@ -69,6 +69,12 @@ class SolverConfig:
         (1 = from the first update).
     proximal : ProximalTerm or None, default=None
         A centred proximal term beside the penalty (FedProx's local objective).
+    n_jobs : int or None, default=None
+        Threads of the compiled per-sample epochs that have a threaded form
+        (:data:`~skgd.solver._paths.SAMPLE_KERNELS`), lock-free (Hogwild); None or 1 =
+        one thread.
+    deterministic_threads : bool, default=False
+        Run the threaded epochs on a reproducible schedule instead of Hogwild.
 
     Examples
     --------
@@ -99,6 +105,10 @@ class SolverConfig:
     average: int = 0
     #: a centred proximal term beside the penalty (FedProx), or None
     proximal: ProximalTerm | None = None
+    #: threads of the kernels that parallelise (None = 1, -1 = the thread budget)
+    n_jobs: int | None = None
+    #: with several threads, the reproducible schedule instead of Hogwild's
+    deterministic_threads: bool = False
 
 
 @dataclass

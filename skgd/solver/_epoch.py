@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -23,7 +24,8 @@ class SampleContext:
     uint8 mask. ``step`` is scratch for the rule's effective steps; ``ratio`` remembers
     each coordinate's last effective step relative to the learning rate, used to catch
     up the penalty of updates in which its feature was absent (lazy updates).
-    ``max_grad_norm`` is 0 when clipping is off.
+    ``max_grad_norm`` is 0 when clipping is off. ``threads`` is the
+    :class:`~skgd.solver._paths.ThreadPlan` of a threaded kernel (None otherwise).
     """
 
     kernel: str
@@ -37,6 +39,7 @@ class SampleContext:
     step: np.ndarray
     ratio: np.ndarray
     max_grad_norm: float
+    threads: Any = None
 
 
 def _fused_l2(cfg) -> np.ndarray | None:

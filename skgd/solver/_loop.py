@@ -19,7 +19,7 @@ from ._certificate import EpochCertificate
 from ._config import OptimizeResult, SolverConfig, SolverState, Validation
 from ._epoch import BatchPlan, SampleContext, minibatch_epoch
 from ._objective import Objective
-from ._paths import penalty_capabilities, select_sample_kernel
+from ._paths import ThreadPlan, fit_threads, penalty_capabilities, select_sample_kernel
 from ._progress import Progress
 from ._schedules import ScheduleContext
 from ._shuffle import draw_seed, shuffled_range
@@ -241,14 +241,18 @@ class _Plan:
     order_buf: np.ndarray | None
     counts: np.ndarray
     t_buf: np.ndarray
+    #: how a threaded kernel splits and runs its epochs
+    threads: ThreadPlan = ThreadPlan()
 
 
 def _plan(objective: Objective, cfg: SolverConfig, state: SolverState) -> _Plan:
     n = objective.n_samples
     bs = resolve_batch_size(cfg.batch_size, n)
+    threads = fit_threads(cfg) if bs == 1 else ThreadPlan()
     kernel = select_sample_kernel(objective, cfg.optimizer, penalty_capabilities(cfg), bs,
                                   averaging=bool(cfg.average),
-                                  proximal=cfg.proximal is not None)
+                                  proximal=cfg.proximal is not None,
+                                  threads=threads.blocks)
     steps = n if bs == 1 else -(-n // bs)
     sctx = ScheduleContext(cfg.learning_rate_init, steps,
                            max(cfg.planned_epochs or cfg.max_iter, 1), cfg.alpha,
@@ -263,7 +267,7 @@ def _plan(objective: Objective, cfg: SolverConfig, state: SolverState) -> _Plan:
     return _Plan(kernel, steps, sctx, BatchPlan.build(cfg, objective, bs, step),
                  objective.layout.mask().astype(np.uint8),
                  np.empty(n, dtype=np.int64) if cfg.shuffle and steps > 1 else None,
-                 np.arange(steps, dtype=np.float64), np.empty(steps))
+                 np.arange(steps, dtype=np.float64), np.empty(steps), threads)
 
 
 def _is_full(plan: _Plan) -> bool:
@@ -289,7 +293,7 @@ def _epoch(objective: Objective, cfg: SolverConfig, state: SolverState,
         b = plan.batch
         ctx = SampleContext(plan.kernel, b.rule, b.hp, lrs, state.t, *_enet(cfg),
                             plan.mask_u8, b.step, state.lazy_ratio,
-                            float(cfg.max_grad_norm or 0.0))
+                            float(cfg.max_grad_norm or 0.0), plan.threads)
         loss, gnorm = objective.sample_epoch(state.w, state.opt_state, order, ctx)
     else:
         loss, gnorm = minibatch_epoch(objective, state, order, lrs, plan.batch,

@@ -8,6 +8,10 @@ requirements the optimizer and penalty meet; otherwise it runs the generic mini-
 loop with batches of one row (any optimizer, any penalty with a proximal operator),
 unless the objective can only be trained by its kernels, in which case the error
 names the missing capability. Objectives never look at the optimizer themselves.
+
+Entries marked ``threaded`` are the multi-threaded forms of the entry that follows
+them: the solver takes them only when the fit's epochs are split into more than one
+block (:func:`fit_threads`), and then before their one-thread form.
 """
 
 from __future__ import annotations
@@ -16,7 +20,9 @@ from dataclasses import dataclass
 
 from ._capabilities import ELASTIC_NET, L2_OR_NONE, NO_PENALTY, PLAIN_STEP, PROX, RULE
 
-__all__ = ["SampleKernel", "SAMPLE_KERNELS", "select_sample_kernel", "penalty_capabilities"]
+__all__ = ["SampleKernel", "SAMPLE_KERNELS", "select_sample_kernel", "penalty_capabilities",
+           "fit_threads", "ThreadPlan"]
+
 
 @dataclass(frozen=True)
 class SampleKernel:
@@ -41,6 +47,8 @@ class SampleKernel:
     averages: bool = False
     #: whether the kernel applies a :class:`~skgd.solver.ProximalTerm` (none does yet)
     proximal: bool = False
+    #: whether the kernel runs on several threads (``SampleContext.threads``)
+    threaded: bool = False
 
     def missing(self, optimizer_caps, penalty_caps, averaging: bool = False,
                 proximal: bool = False) -> list[str]:
@@ -60,18 +68,26 @@ class SampleKernel:
 SAMPLE_KERNELS: tuple[SampleKernel, ...] = (
     SampleKernel("wscale_sgd", frozenset({PLAIN_STEP}), frozenset({L2_OR_NONE}),
                  "linear models: plain SGD with the L2 step as one scale factor"),
+    SampleKernel("pair_sgd_threads", frozenset({PLAIN_STEP}), frozenset({NO_PENALTY}),
+                 "biased MF: pair_sgd on several threads (Hogwild or DSGD strata)",
+                 threaded=True),
     SampleKernel("pair_sgd", frozenset({PLAIN_STEP}), frozenset({NO_PENALTY}),
                  "biased MF: plain SGD fused over the user and item rows"),
     SampleKernel("svdpp_sgd", frozenset({PLAIN_STEP}), frozenset({NO_PENALTY}),
                  "SVD++: plain SGD with the implicit-feedback sums kept per user"),
+    SampleKernel("lazy_rule_threads", frozenset({RULE}), frozenset({NO_PENALTY}),
+                 "factorization models: lazy_rule on several threads (Hogwild or "
+                 "DSGD strata)", threaded=True),
     SampleKernel("lazy_rule", frozenset({RULE}), frozenset({ELASTIC_NET}),
                  "any compiled update rule, row-wise (lazy) elastic-net penalty"),
 )
 
 
 def select_sample_kernel(objective, optimizer, penalty_caps, batch_size: int, *,
-                         averaging: bool = False, proximal: bool = False) -> str | None:
-    """The name of the per-sample kernel for this fit, or None for the generic loop.
+                         averaging: bool = False, proximal: bool = False,
+                         threads: int = 1) -> str | None:
+    """The name of the per-sample kernel for this fit, or None for the generic loop;
+    a ``threaded`` entry only when ``threads`` (:attr:`ThreadPlan.blocks`) > 1.
 
     Raises
     ------
@@ -81,7 +97,8 @@ def select_sample_kernel(objective, optimizer, penalty_caps, batch_size: int, *,
     """
     offered = getattr(objective, "sample_kernels", frozenset())
     opt_caps = optimizer.capabilities
-    candidates = [k for k in SAMPLE_KERNELS if k.name in offered]
+    candidates = [k for k in SAMPLE_KERNELS if k.name in offered
+                  and (threads > 1 or not k.threaded)]
     if batch_size == 1:
         for kernel in candidates:
             if not kernel.missing(opt_caps, penalty_caps, averaging, proximal):
@@ -104,3 +121,39 @@ def penalty_capabilities(cfg) -> frozenset[str]:
     if not cfg.alpha:
         return frozenset({PROX, ELASTIC_NET, L2_OR_NONE, NO_PENALTY})
     return frozenset(cfg.penalty.capabilities)
+
+
+@dataclass(frozen=True)
+class ThreadPlan:
+    """How a threaded epoch splits and runs.
+
+    Attributes
+    ----------
+    blocks : int
+        :math:`T`, the blocks per round the epoch is cut into (1: no threaded epoch).
+    workers : int
+        Threads that run them (at most ``blocks``; 1: the blocks run one after the
+        other in the calling thread, no parallel launch).
+    deterministic : bool
+        The reproducible schedule (blocks of a round share no parameter), whose
+        result depends on ``blocks`` only, not on ``workers``.
+    """
+
+    blocks: int = 1
+    workers: int = 1
+    deterministic: bool = False
+
+
+def fit_threads(cfg) -> ThreadPlan:
+    """The threads of this fit, resolved in the calling thread: ``cfg.n_jobs``
+    threads within the caller's budget where a launch is safe
+    (:func:`skgd._lowlevel.threads.n_threads`). Hogwild cuts an epoch into one
+    block per thread; the deterministic schedule into ``n_jobs`` blocks whatever the
+    threads granted, so that its result does not depend on the machine."""
+    from .._lowlevel.threads import n_threads, requested_threads
+
+    workers = n_threads(cfg.n_jobs)
+    if not cfg.deterministic_threads:
+        return ThreadPlan(workers, workers, False)
+    blocks = requested_threads(cfg.n_jobs)
+    return ThreadPlan(blocks, min(workers, blocks), True)
