@@ -16,6 +16,10 @@ sys.path.insert(0, str(HERE.parent))
 # the gallery examples read this to shrink their data and epochs (CI builds in minutes)
 os.environ.setdefault("SKGD_DOC_FAST", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
+# the examples run in their own folder: point the loaders at ../shared/data of the root
+_DATA = HERE.parent.parent / "shared" / "data"
+if "SKGD_DATA" not in os.environ and _DATA.is_dir():
+    os.environ["SKGD_DATA"] = str(_DATA)
 
 import skgd  # noqa: E402
 
