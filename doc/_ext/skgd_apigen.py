@@ -120,17 +120,24 @@ def module_page(name: str, title: str, owner: dict) -> str | None:
     return "\n".join(lines)
 
 
-def _docstring_parts(cls) -> tuple[str, str, str]:
+def _docstring_parts(cls) -> dict[str, str]:
+    """Summary, extended summary, hyperparameters, notes and references, as rst."""
     from numpydoc.docscrape import NumpyDocString
 
+    raw = inspect.getdoc(cls) or ""
     try:
-        doc = NumpyDocString(inspect.getdoc(cls) or "")
+        doc = NumpyDocString(raw)
     except Exception:  # a malformed docstring is the docstring's problem, not the catalogue's
-        return (inspect.getdoc(cls) or "", "", "")
-    summary = "\n".join(doc["Summary"])
-    extended = "\n".join(doc["Extended Summary"])
-    refs = "\n".join(doc["References"])
-    return summary, extended, refs
+        return {"summary": raw, "extended": "", "params": "", "notes": "", "refs": ""}
+    params = []
+    for p in doc["Parameters"]:
+        head = f"- ``{p.name}``" + (f" ({p.type})" if p.type else "")
+        desc = [line.strip() for line in p.desc]
+        params.append(head + (": " + "\n  ".join(desc) if desc else ""))
+    return {"summary": "\n".join(doc["Summary"]),
+            "extended": "\n".join(doc["Extended Summary"]),
+            "params": "\n".join(params), "notes": "\n".join(doc["Notes"]),
+            "refs": "\n".join(doc["References"])}
 
 
 def _signature(cls) -> str:
@@ -143,22 +150,26 @@ def _signature(cls) -> str:
     return ", ".join(shown)
 
 
-def catalogue_entry(name: str, cls, exported: dict[int, str], aliases: list[str]) -> str:
-    """One component: its name, class, parameters, formula and reference."""
-    summary, extended, refs = _docstring_parts(cls)
+def catalogue_entry(name: str, cls, exported: dict, aliases: list[str]) -> str:
+    """One component: its name, class, formula, hyperparameters and reference."""
+    part = _docstring_parts(cls)
     where = exported.get(id(cls))
     link = f":class:`~{where}`" if where else f"``{cls.__module__}.{cls.__qualname__}``"
     title = f'``"{name}"``'
-    out = [title, "-" * len(title), "", f"{link}" + (
-        f" (also ``{'``, ``'.join(repr(a) for a in aliases)}``)" if aliases else ""), ""]
-    sig = _signature(cls)
-    if sig:
-        out += [f"Hyperparameters: ``{sig}``", ""]
-    out += [summary, "", extended, ""]
-    if ":math:" not in summary + extended and ".. math::" not in summary + extended:
+    also = f" (also ``{'``, ``'.join(repr(a) for a in aliases)}``)" if aliases else ""
+    out = [title, "-" * len(title), "", link + also, "", part["summary"], "",
+           part["extended"], ""]
+    body = part["summary"] + part["extended"] + part["notes"]
+    if ":math:" not in body and ".. math::" not in body:
         out += ["*(its docstring gives no formula)*", ""]
-    if refs:
-        out += ["**Reference**", "", refs, ""]
+    if part["notes"]:
+        out += [part["notes"], ""]
+    if part["params"]:
+        out += ["**Hyperparameters**", "", part["params"], ""]
+    elif _signature(cls):
+        out += [f"**Hyperparameters**: ``{_signature(cls)}``", ""]
+    if part["refs"]:
+        out += ["**Reference**", "", part["refs"], ""]
     return "\n".join(out)
 
 
