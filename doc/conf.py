@@ -72,6 +72,10 @@ html_theme_options = {
     "show_toc_level": 2,
     "header_links_before_dropdown": 6,
     "icon_links": [],
+    # the gallery's code and the API signatures need the width more than a page TOC
+    "secondary_sidebar_items": {"user_guide/*": ["page-toc"], "migration/*": ["page-toc"],
+                                "api/*": ["page-toc"], "auto_examples/*": [],
+                                "api/generated/*": []},
 }
 html_sidebars = {"index": [], "changelog": []}
 html_show_sourcelink = False

@@ -5,8 +5,9 @@ Optimizers and learning-rate schedules compared on one problem
 Every optimizer and schedule of :mod:`skgd.solver` trains the same mini-batch logistic
 regression (digits, 10 classes, batch size 32) for the same number of epochs. The
 first figure compares the first-order optimizers at a step size suited to each
-(adaptive methods want a smaller one), the second compares schedules with plain SGD,
-and the third shows what each schedule does to the step size.
+(adaptive methods want a smaller one); the second compares schedules with plain SGD
+and shows the step size each one takes. An optimizer registered by the user (the
+custom components example registers Lion) is picked up from the registry too.
 """
 
 # %%
