@@ -73,7 +73,7 @@ html_theme_options = {
     "header_links_before_dropdown": 6,
     "icon_links": [],
     # the gallery's code and the API signatures need the width more than a page TOC
-    "secondary_sidebar_items": {"user_guide/*": ["page-toc"], "migration/*": ["page-toc"],
+    "secondary_sidebar_items": {"user_guide/*": ["page-toc"], "migration/*": [],
                                 "api/*": ["page-toc"], "auto_examples/*": [],
                                 "api/generated/*": []},
 }
