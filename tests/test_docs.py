@@ -130,6 +130,7 @@ def _math(cls) -> list[str]:
 
 
 def test_catalogue_lists_every_component_with_its_math():
+    pytest.importorskip("numpydoc")
     from skgd.losses import LOSSES
     from skgd.solver import OPTIMIZERS, REGULARIZERS, SCHEDULES
 
@@ -142,6 +143,7 @@ def test_catalogue_lists_every_component_with_its_math():
 
 
 def test_newly_registered_component_appears(monkeypatch):
+    pytest.importorskip("numpydoc")
     from skgd.solver import SCHEDULES, Schedule
 
     class Triangle(Schedule):
