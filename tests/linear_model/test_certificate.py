@@ -104,6 +104,18 @@ def test_stochastic_fits_keep_the_plateau_rule(diabetes):
     assert all(h["optimality"] is None for h in est.history_)
 
 
+@pytest.mark.parametrize("solver", ["lbfgs", "newton"])
+@pytest.mark.parametrize("Est", [LinearRegression, LogisticRegression])
+def test_second_order_failed_line_search_warns(Est, solver):
+    # a failed line search is not max_iter: it must warn too, with the step count
+    X, y = make_classification(100, 4, random_state=0)
+    est = Est(solver=solver)
+    with pytest.warns(ConvergenceWarning, match="stopped after") as record:
+        est.fit(X * 1e150, y)
+    messages = [str(w.message) for w in record]
+    assert any(f"stopped after {est.n_iter_} iterations" in m for m in messages)
+
+
 # -- FISTA ----------------------------------------------------------------------------
 def test_fista_is_registered_as_a_full_batch_proximal_method():
     assert "fista" in OPTIMIZERS
