@@ -154,6 +154,16 @@ def test_fista_matches_lasso_with_its_zeros(diabetes, alpha):
     assert _objective(X, y, est, alpha) <= min(est.loss_curve_) + 1e-12
 
 
+def test_fista_warm_start_is_certified_against_the_cold_start(diabetes):
+    X, y = diabetes
+    est = _silent_fit(LinearRegression(solver="fista", penalty="l1", alpha=0.05,
+                                       batch_size="full", tol=1e-8), X, y)
+    n = est.n_iter_
+    est.set_params(warm_start=True)
+    _silent_fit(est, X, y)
+    assert est.n_iter_ - n == 1
+
+
 def test_fista_float32_and_sparse_input(diabetes):
     import scipy.sparse as sp
 
