@@ -104,6 +104,18 @@ def test_stochastic_fits_keep_the_plateau_rule(diabetes):
     assert all(h["optimality"] is None for h in est.history_)
 
 
+@pytest.mark.parametrize("solver", ["lbfgs", "newton"])
+@pytest.mark.parametrize("Est", [LinearRegression, LogisticRegression])
+def test_second_order_failed_line_search_warns(Est, solver):
+    # a failed line search is not max_iter: it must warn too, with the step count
+    X, y = make_classification(100, 4, random_state=0)
+    est = Est(solver=solver)
+    with pytest.warns(ConvergenceWarning, match="stopped after") as record:
+        est.fit(X * 1e150, y)
+    messages = [str(w.message) for w in record]
+    assert any(f"stopped after {est.n_iter_} iterations" in m for m in messages)
+
+
 # -- FISTA ----------------------------------------------------------------------------
 def test_fista_is_registered_as_a_full_batch_proximal_method():
     assert "fista" in OPTIMIZERS
@@ -140,6 +152,16 @@ def test_fista_matches_lasso_with_its_zeros(diabetes, alpha):
     opt = _objective(X, y, ref, alpha)
     assert min(est.loss_curve_) >= opt - 1e-12
     assert _objective(X, y, est, alpha) <= min(est.loss_curve_) + 1e-12
+
+
+def test_fista_warm_start_is_certified_against_the_cold_start(diabetes):
+    X, y = diabetes
+    est = _silent_fit(LinearRegression(solver="fista", penalty="l1", alpha=0.05,
+                                       batch_size="full", tol=1e-8), X, y)
+    n = est.n_iter_
+    est.set_params(warm_start=True)
+    _silent_fit(est, X, y)
+    assert est.n_iter_ - n == 1
 
 
 def test_fista_float32_and_sparse_input(diabetes):

@@ -123,7 +123,9 @@ class Newton(Optimizer):
                     break
                 gamma *= 0.5
             else:
-                return w, it, False  # no decrease possible: at machine precision
+                # no decrease possible (machine precision, or a failed line search on
+                # badly scaled data): this iteration took no step
+                return w, it - 1, False
             if abs(f - f_new) <= 64 * np.finfo(float).eps * max(abs(f), 1.0) and gamma < 1:
                 w, f, g = w_new, f_new, g_new
                 callback(w)
