@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import doctest
 import importlib
 import inspect
 import pkgutil
@@ -264,3 +265,20 @@ def test_documented_defaults_match_the_signature(path):
                 isinstance(actual, bool) != isinstance(value, bool)):
             wrong.append(f"{name}: documented {value!r}, signature {actual!r}")
     assert not wrong, f"{path}:\n" + "\n".join(wrong)
+
+
+def test_every_example_runs_as_a_doctest():
+    """The examples checked above are the ones ``--doctest-modules`` runs: doctest finds
+    an example in the docstring of every public class and function."""
+    found = set()
+    for info in pkgutil.walk_packages(skgd.__path__, prefix="skgd."):
+        if info.name in NOT_API:
+            continue
+        module = importlib.import_module(info.name)
+        found |= {t.name for t in doctest.DocTestFinder().find(module) if t.examples}
+    missing = []
+    for path in OBJECTS:
+        obj = _load(path)
+        if f"{inspect.unwrap(obj).__module__}.{obj.__qualname__}" not in found:
+            missing.append(path)
+    assert not missing
