@@ -281,4 +281,4 @@ def test_every_example_runs_as_a_doctest():
         obj = _load(path)
         if f"{inspect.unwrap(obj).__module__}.{obj.__qualname__}" not in found:
             missing.append(path)
-    assert not missing
+    assert not missing, f"examples doctest does not collect: {missing}"
