@@ -12,8 +12,9 @@ scikit-learn's business), :func:`numpydoc.validate.validate` must not report:
 - ``PR07``: a documented parameter has no description;
 - ``EX01``: no ``Examples`` section (classes and functions only, not methods);
 
-and every public property a class defines in skgd has a docstring (its summary is the
-attribute's entry in the API reference).
+every public property a class defines in skgd has a docstring (its summary is the
+attribute's entry in the API reference), and a documented ``default=`` that is a Python
+literal equals the default of the signature.
 
 and numpydoc must not warn about an unknown section (Sphinx builds with ``-W``).
 A method that overrides a documented method of an skgd base class without a
@@ -25,9 +26,13 @@ component's own). The examples themselves run as doctests (``python -m pytest sk
 
 from __future__ import annotations
 
+import ast
+import dataclasses
+import doctest
 import importlib
 import inspect
 import pkgutil
+import re
 import warnings
 
 import pytest
@@ -225,3 +230,55 @@ def test_public_method_docstring(path):
 def test_public_property_docstring(path):
     cls_path, _, name = path.rpartition(".")
     assert inspect.getattr_static(_load(cls_path), name).__doc__, f"{path} has no docstring"
+
+
+def _documented_defaults(obj):
+    """``(name, documented default)`` of the parameters whose type ends with a literal
+    ``default=...`` (``a, b : float, default=1, 2`` gives one value per name)."""
+    doc = numpydoc_validate.get_doc_object(obj)
+    for param in doc["Parameters"]:
+        match = re.search(r"default\s*=\s*(.+)$", param.type)
+        if not match:
+            continue
+        try:
+            value = ast.literal_eval(match.group(1).strip())
+        except (ValueError, SyntaxError):
+            continue  # not a literal, e.g. default=SGD()
+        names = [n.strip() for n in param.name.split(",")]
+        values = value if len(names) > 1 and isinstance(value, tuple) else [value] * len(names)
+        yield from zip(names, values, strict=False)
+
+
+@pytest.mark.parametrize("path", OBJECTS + METHODS)
+def test_documented_defaults_match_the_signature(path):
+    obj = _load(path)
+    params = inspect.signature(obj).parameters
+    wrong = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        documented = list(_documented_defaults(obj))
+    for name, value in documented:
+        actual = params[name].default if name in params else inspect.Parameter.empty
+        if actual is dataclasses.MISSING or repr(actual) == "<factory>":
+            continue
+        if actual is inspect.Parameter.empty or actual != value or (
+                isinstance(actual, bool) != isinstance(value, bool)):
+            wrong.append(f"{name}: documented {value!r}, signature {actual!r}")
+    assert not wrong, f"{path}:\n" + "\n".join(wrong)
+
+
+def test_every_example_runs_as_a_doctest():
+    """The examples checked above are the ones ``--doctest-modules`` runs: doctest finds
+    an example in the docstring of every public class and function."""
+    found = set()
+    for info in pkgutil.walk_packages(skgd.__path__, prefix="skgd."):
+        if info.name in NOT_API:
+            continue
+        module = importlib.import_module(info.name)
+        found |= {t.name for t in doctest.DocTestFinder().find(module) if t.examples}
+    missing = []
+    for path in OBJECTS:
+        obj = _load(path)
+        if f"{inspect.unwrap(obj).__module__}.{obj.__qualname__}" not in found:
+            missing.append(path)
+    assert not missing, f"examples doctest does not collect: {missing}"
