@@ -12,6 +12,8 @@ peak resident memory (``resource.getrusage(...).ru_maxrss``):
 - ``stream`` (source ``parquet``, optional): the same rows written first to parquet
   shards in a temporary directory (deleted afterwards), then streamed from disk by
   ``iter_chunks`` (pyarrow ``iter_batches``);
+- ``stream`` (source ``csv``, optional): the same with CSV shards read by pandas
+  ``read_csv(chunksize=...)`` into float32 (slow to write: run it on fewer rows);
 - ``memory``: the default full-batch ``LogisticRegression()`` (L-BFGS) fitted in memory
   on the first 1 million rows (the first chunks of the same stream).
 
@@ -20,6 +22,7 @@ streamed fit < 1 GB, held-out accuracy within 0.5 point of the in-memory fit.
 
     python benchmarks/bench_outofcore.py                    # generator source
     python benchmarks/bench_outofcore.py --source both      # + parquet shards on disk
+    python benchmarks/bench_outofcore.py --source csv --rows 1000000   # CSV shards
     python benchmarks/bench_outofcore.py --rows 1_000_000   # quick run
 """
 
@@ -80,7 +83,23 @@ def held_out(n_features: int, chunksize: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def worker_write(args) -> dict:
-    return {"seconds": write_parquet(Path(args.folder), args)}
+    write = write_csv if args.source == "csv" else write_parquet
+    return {"seconds": write(Path(args.folder), args)}
+
+
+def write_csv(folder: Path, args) -> float:
+    """Write the stream as CSV shards of 1M rows (float32 values in shortest repr)."""
+    import pandas as pd
+
+    tic = time.perf_counter()
+    names = [f"x{j}" for j in range(args.features)]
+    per_shard = max(1, 1_000_000 // args.chunksize)
+    for k, (X, y) in enumerate(generated(args.rows, args.chunksize, args.features)()):
+        df = pd.DataFrame(X, columns=names)
+        df["y"] = y
+        df.to_csv(folder / f"part-{k // per_shard:05d}.csv", mode="a", index=False,
+                  header=k % per_shard == 0)
+    return time.perf_counter() - tic
 
 
 def write_parquet(folder: Path, args) -> float:
@@ -119,6 +138,9 @@ def worker_stream(args) -> dict:
 
     if args.source == "parquet":
         source, read = args.folder, {"target": "y", "chunksize": args.chunksize}
+    elif args.source == "csv":
+        source = sorted(Path(args.folder).glob("*.csv"))
+        read = {"target": "y", "chunksize": args.chunksize, "dtype": np.float32}
     else:
         source, read = generated(args.rows, args.chunksize, args.features), {}
     baseline = _hwm_mb()
@@ -209,14 +231,16 @@ def main(args) -> None:
     memory = in_subprocess(args, "memory", "generator")
     ref_rows = min(args.reference_rows, args.rows)
     lines.append(row("in memory, `LogisticRegression()` (L-BFGS)", args, ref_rows, memory))
-    sources = ["generator", "parquet"] if args.source == "both" else [args.source]
+    sources = {"both": ["generator", "parquet"],
+               "all": ["generator", "parquet", "csv"]}.get(args.source, [args.source])
     for source in sources:
         folder, extra = None, ""
-        if source == "parquet":
+        if source in ("parquet", "csv"):
             folder = Path(tempfile.mkdtemp(prefix="skgd-ooc-"))
-            written = in_subprocess(args, "write", source, folder)["seconds"]
-            extra = f" (written in {written:.0f} s)"
         try:
+            if folder is not None:
+                written = in_subprocess(args, "write", source, folder)["seconds"]
+                extra = f" (written in {written:.0f} s)"
             result = in_subprocess(args, "stream", source, folder)
         finally:
             if folder is not None:
@@ -235,7 +259,8 @@ def parse(argv=None):
     p.add_argument("--features", type=int, default=100)
     p.add_argument("--chunksize", type=int, default=100_000)
     p.add_argument("--reference-rows", type=int, default=1_000_000)
-    p.add_argument("--source", choices=["generator", "parquet", "both"], default="generator")
+    p.add_argument("--source", choices=["generator", "parquet", "csv", "both", "all"],
+                   default="generator")
     p.add_argument("--worker", choices=["stream", "memory", "write"], help=argparse.SUPPRESS)
     p.add_argument("--folder", help=argparse.SUPPRESS)
     return p.parse_args(argv)
