@@ -135,9 +135,35 @@ class FISTA(Optimizer):
 
     def run(self, problem, w0: np.ndarray, max_iter: int, tol: float,
             callback: Callable) -> tuple[np.ndarray, int, bool]:
-        """Minimise ``problem`` from ``w0``: (best iterate, iterations, converged).
-        ``callback(x, value, certificate, ratio, step)`` after each iterate; a truthy
-        return stops the run."""
+        r"""Minimise ``problem`` from ``w0``: (best iterate, iterations, converged).
+
+        Parameters
+        ----------
+        problem : CompositeProblem
+            The problem :math:`f(w) + h(w)` (``skgd.solver._composite``): smooth
+            :math:`f` by ``fun_grad(w) -> (f, g)`` and ``fun(w)``, :math:`h = \alpha R`
+            by ``penalty(w)`` and ``prox(z, t)`` (:math:`\operatorname{prox}_{th}(z)`),
+            and ``cold_start``, the cold-start point of a continued fit (or None).
+        w0 : ndarray of shape (n_params,)
+            The starting point.
+        max_iter : int
+            Maximum number of iterations.
+        tol : float
+            Stop when the norm of the proximal-gradient mapping is at most ``tol`` times
+            its value at the cold start.
+        callback : callable
+            ``callback(x, value, certificate, ratio, step)`` after each iterate; a
+            truthy return stops the run.
+
+        Returns
+        -------
+        w : ndarray of shape (n_params,)
+            The iterate of lowest :math:`F + \alpha R`.
+        n_iter : int
+            Iterations run.
+        converged : bool
+            Whether the certificate reached ``tol``.
+        """
         x = np.array(w0, dtype=np.float64)
         f_y, g_y = problem.fun_grad(x)
         reference, lip = self._reference(problem, _initial_lipschitz(problem, x, g_y))
