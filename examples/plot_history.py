@@ -6,6 +6,8 @@ Training curves with HistoryDisplay
 estimator records: here three optimizers of a :class:`~skgd.LogisticRegression` on
 the 8x8 digits, then an MLP trained by SGD with the ``"adaptive"`` schedule and early
 stopping. ``pandas.DataFrame(est.history_)`` gives the same records as a table.
+The two figures, rendered once, are also kept in the repository as
+``examples/history_optimizers.png`` and ``examples/history_mlp.png``.
 
 Run: ``python examples/plot_history.py`` (needs ``pip install -e ".[plot]"``).
 """
