@@ -71,6 +71,23 @@ def fit_overrides(*, epochs: int | None = None, proximal: ProximalTerm | None = 
     """Apply :class:`FitOverrides` to the skgd fits run in this context (this thread
     or task only: a context variable).
 
+    Parameters
+    ----------
+    epochs : int or None, default=None
+        ``0`` runs a fit up to the solver and stores the fitted attributes of the
+        current (or a fresh initial) state without any epoch; None = no change.
+    proximal : ProximalTerm or None, default=None
+        A proximal term added to the solver configuration (FedProx).
+    planned_epochs : int or None, default=None
+        Replaces ``max_iter`` as the horizon of the schedules that plan one (cosine,
+        onecycle).
+
+    Yields
+    ------
+    overrides : FitOverrides
+        The overrides; each fit stores its objective and resolved ``alpha`` in
+        them.
+
     Examples
     --------
     >>> import numpy as np
@@ -94,7 +111,37 @@ def fit_overrides(*, epochs: int | None = None, proximal: ProximalTerm | None = 
 def transactional(fit):
     """Decorate an estimator's ``_fit`` so that a call that raises leaves the estimator
     exactly as it was: its attributes, and the solver state that ``partial_fit`` and
-    ``warm_start`` continue from (which the solver advances in place)."""
+    ``warm_start`` continue from (which the solver advances in place).
+
+    Parameters
+    ----------
+    fit : callable
+        The method ``fit(self, *args, **kwargs)`` to guard.
+
+    Returns
+    -------
+    guarded : callable
+        The same method, restoring ``self.__dict__`` (and a copy of the solver state)
+        before re-raising any exception.
+
+    Examples
+    --------
+    >>> from skgd.base import transactional
+    >>> class Counter:
+    ...     @transactional
+    ...     def _fit(self, fail):
+    ...         self.n_ = getattr(self, "n_", 0) + 1
+    ...         if fail:
+    ...             raise ValueError("bad input")
+    ...         return self
+    >>> c = Counter()._fit(False)
+    >>> try:
+    ...     c._fit(True)
+    ... except ValueError:
+    ...     pass
+    >>> c.n_  # the failed call left no trace
+    1
+    """
 
     @functools.wraps(fit)
     def guarded(self, *args, **kwargs):
@@ -140,7 +187,17 @@ class GDMixin(CallbackSupportMixin):
 
     The estimator defines the parameters of ``SOLVER_PARAMETER_CONSTRAINTS`` (those it
     has) in ``__init__``. Fitted state: ``_solver_state`` (kept for ``warm_start`` and
-    ``partial_fit``) and the attributes set by :meth:`_store_result`.
+    ``partial_fit``) and the attributes set by :meth:`_store_result`. The mixin also
+    brings scikit-learn's ``set_callbacks`` (``CallbackSupportMixin``).
+
+    Examples
+    --------
+    >>> from skgd import LinearRegression, MatrixFactorization
+    >>> from skgd.base import GDMixin, SOLVER_PARAMETER_CONSTRAINTS
+    >>> issubclass(LinearRegression, GDMixin), issubclass(MatrixFactorization, GDMixin)
+    (True, True)
+    >>> sorted(SOLVER_PARAMETER_CONSTRAINTS)[:4]
+    ['alpha', 'average', 'batch_size', 'divergence']
     """
 
     def _solver_config(self, *, max_iter: int | None = None, partial: bool = False,
@@ -151,7 +208,7 @@ class GDMixin(CallbackSupportMixin):
             penalty = None
         overrides = _OVERRIDES.get()
         return SolverConfig(
-            optimizer=OPTIMIZERS.resolve(self.solver, Optimizer),
+            optimizer=self._optimizer(partial=partial),
             schedule=SCHEDULES.resolve(self.learning_rate, Schedule),
             learning_rate_init=float(self.learning_rate_init),
             batch_size=self.batch_size,
@@ -174,6 +231,11 @@ class GDMixin(CallbackSupportMixin):
             n_jobs=getattr(self, "n_jobs", None),
             deterministic_threads=bool(getattr(self, "deterministic", False)),
         )
+
+    def _optimizer(self, partial: bool = False) -> Optimizer:
+        """The optimizer of a fit (an estimator with ``solver="auto"`` resolves it
+        here from the problem)."""
+        return OPTIMIZERS.resolve(self.solver, Optimizer)
 
     def __getstate__(self):
         # the solver state and other internal objects as plain data: skops then trusts

@@ -117,20 +117,78 @@ class EarlyStopping:
     _skgd_needs_validation = True
 
     def setup(self, estimator, context) -> None:
+        """Start a fit: a fresh record of the best score and the scorer of ``scoring``.
+
+        Called by scikit-learn's callback machinery before the fit.
+
+        Parameters
+        ----------
+        estimator : skgd estimator
+            The estimator being fitted (the callback keeps one record per estimator).
+        context : sklearn.callback.CallbackContext
+            The fit task's context.
+        """
         from sklearn.metrics import check_scoring
 
         self._runs[id(estimator)] = _Run()
         self._scorers[id(estimator)] = check_scoring(estimator, self.scoring)
 
     def teardown(self, estimator, context) -> None:
+        """End a fit: drop its record.
+
+        Called by scikit-learn's callback machinery after the fit.
+
+        Parameters
+        ----------
+        estimator : skgd estimator
+            The estimator being fitted (the callback keeps one record per estimator).
+        context : sklearn.callback.CallbackContext
+            The fit task's context.
+        """
         self._runs.pop(id(estimator), None)
         self._scorers.pop(id(estimator), None)
 
     def on_fit_task_begin(self, estimator, context, **kwargs) -> None:
+        """Nothing to do when a task (the fit or one epoch) begins.
+
+        Parameters
+        ----------
+        estimator : skgd estimator
+            The estimator being fitted (the callback keeps one record per estimator).
+        context : sklearn.callback.CallbackContext
+            The fit task's context.
+        **kwargs : dict
+            Unused task metadata.
+        """
         pass
 
     def on_fit_task_end(self, estimator, context, *, X=None, y=None, metadata=None,
                         fitted_estimator=None):
+        """At the end of an epoch: score the model on the validation data, remember the
+        best epoch and ask to stop after ``patience`` epochs without an improvement of
+        ``min_delta``; at the end of the fit, restore the best model when
+        ``restore_best``.
+
+        Parameters
+        ----------
+        estimator : skgd estimator
+            The estimator being fitted (the callback keeps one record per estimator).
+        context : sklearn.callback.CallbackContext
+            The fit task's context.
+        X : array-like or None, default=None
+            The task's training data (unused: the score is on the validation data).
+        y : array-like or None, default=None
+            Its targets (unused).
+        metadata : dict or None, default=None
+            The task's metadata (unused).
+        fitted_estimator : skgd estimator or None, default=None
+            The model as of the end of the task (an epoch's copy), or None.
+
+        Returns
+        -------
+        stop : bool
+            True to stop the fit.
+        """
         run = self._runs.get(id(estimator))
         if run is None:
             return False
@@ -246,17 +304,72 @@ class Checkpoint:
         self._epochs: dict[int, int] = {}
 
     def setup(self, estimator, context) -> None:
+        """Start a fit: reset the epoch count and ``saved_``.
+
+        Called by scikit-learn's callback machinery before the fit.
+
+        Parameters
+        ----------
+        estimator : skgd estimator
+            The estimator being fitted (the callback keeps one record per estimator).
+        context : sklearn.callback.CallbackContext
+            The fit task's context.
+        """
         self._epochs[id(estimator)] = 0
         self.saved_ = []
 
     def teardown(self, estimator, context) -> None:
+        """End a fit: drop its epoch count.
+
+        Called by scikit-learn's callback machinery after the fit.
+
+        Parameters
+        ----------
+        estimator : skgd estimator
+            The estimator being fitted (the callback keeps one record per estimator).
+        context : sklearn.callback.CallbackContext
+            The fit task's context.
+        """
         self._epochs.pop(id(estimator), None)
 
     def on_fit_task_begin(self, estimator, context, **kwargs) -> None:
+        """Nothing to do when a task (the fit or one epoch) begins.
+
+        Parameters
+        ----------
+        estimator : skgd estimator
+            The estimator being fitted (the callback keeps one record per estimator).
+        context : sklearn.callback.CallbackContext
+            The fit task's context.
+        **kwargs : dict
+            Unused task metadata.
+        """
         pass
 
     def on_fit_task_end(self, estimator, context, *, X=None, y=None, metadata=None,
                         fitted_estimator=None):
+        """At the end of every ``every``-th epoch: save the model of that epoch.
+
+        Parameters
+        ----------
+        estimator : skgd estimator
+            The estimator being fitted (the callback keeps one record per estimator).
+        context : sklearn.callback.CallbackContext
+            The fit task's context.
+        X : array-like or None, default=None
+            The task's training data (unused: the saved model is ``fitted_estimator``).
+        y : array-like or None, default=None
+            Its targets (unused).
+        metadata : dict or None, default=None
+            The task's metadata (unused).
+        fitted_estimator : skgd estimator or None, default=None
+            The model as of the end of the task (an epoch's copy), or None.
+
+        Returns
+        -------
+        stop : bool
+            Always False (a checkpoint never stops the fit).
+        """
         if not _epoch_end(context, fitted_estimator) or id(estimator) not in self._epochs:
             return False
         epoch = self._epochs[id(estimator)] = self._epochs[id(estimator)] + 1

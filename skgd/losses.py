@@ -31,6 +31,9 @@ from .solver._registry import Registry
 
 LOSSES: Registry = Registry("loss")
 
+__all__ = ["LOSSES", "Loss", "SquaredError", "Huber", "EpsilonInsensitive", "LogLoss",
+           "Multinomial", "BPR"]
+
 # MatrixFactorization's losses, as its group kernels know them (``recommender_code``)
 MF_SQUARED, MF_LOGISTIC, MF_BPR = 0, 1, 2
 
@@ -88,7 +91,13 @@ class Loss(Component):
     point = None
 
     def params(self) -> np.ndarray:
-        """Hyperparameters as the float64 vector the compiled kernel reads."""
+        """Hyperparameters as the float64 vector the compiled kernel reads.
+
+        Returns
+        -------
+        params : ndarray of shape (n_hyperparameters,) or (1,)
+            The ``__init__`` arguments in order (``[0.0]`` for a loss without any).
+        """
         names = self._get_param_names()
         order = [k for k in _init_order(type(self)) if k in names]
         return np.array([float(getattr(self, k)) for k in order] or [0.0])
@@ -102,11 +111,49 @@ class Loss(Component):
         return _point_module(type(self)).compiled_kernel()
 
     def loss(self, y: np.ndarray, raw: np.ndarray) -> np.ndarray:
-        """Per-sample loss, shape ``(n,)``."""
+        """Per-sample loss, shape ``(n,)``.
+
+        Parameters
+        ----------
+        y : ndarray of shape (n, K) or (n,)
+            Targets: floats or 0/1 of shape ``(n, K)``, or class indices of shape ``(n,)``
+            for ``multinomial``.
+        raw : ndarray of shape (n, K)
+            Raw model outputs.
+
+        Returns
+        -------
+        loss : ndarray of shape (n,)
+            :math:`L(y_i, raw_i)`, summed over the ``K`` outputs.
+        """
         return self.loss_gradient(y, raw)[0]
 
     def loss_gradient(self, y: np.ndarray, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Per-sample loss ``(n,)`` and :math:`\\partial L/\\partial raw` ``(n, K)``."""
+        r"""Per-sample loss ``(n,)`` and :math:`\partial L/\partial raw` ``(n, K)``.
+
+        Parameters
+        ----------
+        y : ndarray of shape (n, K) or (n,)
+            Targets: floats or 0/1 of shape ``(n, K)``, or class indices of shape ``(n,)``
+            for ``multinomial``.
+        raw : ndarray of shape (n, K)
+            Raw model outputs.
+
+        Returns
+        -------
+        loss : ndarray of shape (n,)
+            The per-sample loss.
+        grad : ndarray of shape (n, K)
+            Its derivative with respect to ``raw``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skgd.losses import SquaredError
+        >>> loss, grad = SquaredError().loss_gradient(np.array([[1.0]]), np.array([[3.0]]))
+        >>> loss, grad
+        (array([2.]), array([[2.]]))
+        """
         if self.point is None:
             raise NotImplementedError
         raw = np.ascontiguousarray(raw, dtype=np.float64)
@@ -115,22 +162,75 @@ class Loss(Component):
         return _point_module(type(self)).loss_gradient(y, raw, self.params())
 
     def weighted_loss_gradient(self, y, raw, sw) -> tuple[float, np.ndarray]:
-        r""":math:`\sum_i s_i L_i` and the gradient rows scaled by :math:`s_i`."""
+        r""":math:`\sum_i s_i L_i` and the gradient rows scaled by :math:`s_i`.
+
+        Parameters
+        ----------
+        y : ndarray of shape (n, K) or (n,)
+            Targets: floats or 0/1 of shape ``(n, K)``, or class indices of shape ``(n,)``
+            for ``multinomial``.
+        raw : ndarray of shape (n, K)
+            Raw model outputs.
+        sw : ndarray of shape (n,)
+            Sample weights :math:`s_i`.
+
+        Returns
+        -------
+        loss : float
+            The weighted sum of the per-sample losses.
+        grad : ndarray of shape (n, K)
+            :math:`s_i\,\partial L_i/\partial raw_i`.
+        """
         loss, grad = self.loss_gradient(y, raw)
         grad *= sw[:, None]
         return float(sw @ loss), grad
 
     def hessp(self, y: np.ndarray, raw: np.ndarray, v: np.ndarray) -> np.ndarray:
-        """Per-sample Hessian in raw space times ``v`` (both ``(n, K)``)."""
+        r"""Per-sample Hessian in raw space times ``v`` (both ``(n, K)``).
+
+        Parameters
+        ----------
+        y : ndarray of shape (n, K) or (n,)
+            Targets: floats or 0/1 of shape ``(n, K)``, or class indices of shape ``(n,)``
+            for ``multinomial``.
+        raw : ndarray of shape (n, K)
+            Raw model outputs.
+        v : ndarray of shape (n, K)
+            The direction, one ``K``-vector per sample.
+
+        Returns
+        -------
+        hv : ndarray of shape (n, K)
+            :math:`\nabla^2_{raw} L_i \, v_i` for every sample.
+        """
         raise NotImplementedError(f"loss {self.name!r} is not twice differentiable")
 
     def dloss(self, p: float) -> float:
-        """Scalar derivative at prediction ``p`` with target 1 (Bottou's heuristic)."""
+        r"""Scalar derivative at prediction ``p`` with target 1 (Bottou's heuristic).
+
+        Used by the ``optimal`` schedule to pick its offset :math:`t_0`.
+
+        Parameters
+        ----------
+        p : float
+            A raw prediction.
+
+        Returns
+        -------
+        dloss : float
+            :math:`\partial L(1, p)/\partial p`.
+        """
         return float(self.loss_gradient(np.ones((1, 1)), np.full((1, 1), p))[1][0, 0])
 
     def kernel_code(self) -> int:
         """``LOSS_SQUARED`` or ``LOSS_LOG`` when :attr:`kernel` is that loss's own
-        compiled kernel (so inlining it changes nothing), else ``LOSS_CALL``."""
+        compiled kernel (so inlining it changes nothing), else ``LOSS_CALL``.
+
+        Returns
+        -------
+        code : int
+            The kernel code the hot loops switch on.
+        """
         return _INLINED.get(self.kernel, LOSS_CALL)
 
 
@@ -183,7 +283,15 @@ def _squared(y, raw, K, out, params):
 
 @LOSSES.register
 class SquaredError(Loss):
-    r"""Half squared error :math:`L = \tfrac12 (y - \hat y)^2`."""
+    r"""Half squared error :math:`L = \tfrac12 (y - \hat y)^2`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgd.losses import SquaredError
+    >>> SquaredError().loss(np.array([[1.0], [0.0]]), np.array([[3.0], [0.5]]))
+    array([2.   , 0.125])
+    """
 
     name = "squared_error"
     recommender_code = MF_SQUARED
@@ -216,7 +324,21 @@ def _huber(y, raw, K, out, params):
 @LOSSES.register
 class Huber(Loss):
     r"""Huber loss: :math:`\tfrac12 r^2` for :math:`|r|\le\epsilon`, else
-    :math:`\epsilon|r| - \tfrac12\epsilon^2` (scikit-learn SGD's ``huber``)."""
+    :math:`\epsilon|r| - \tfrac12\epsilon^2` (scikit-learn SGD's ``huber``).
+
+    Parameters
+    ----------
+    epsilon : float, default=0.1
+        Width of the quadratic zone: the loss is quadratic for
+        :math:`|r| \le \epsilon` and grows linearly beyond.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgd.losses import Huber
+    >>> Huber(epsilon=1.0).loss(np.zeros((2, 1)), np.array([[0.5], [3.0]]))
+    array([0.125, 2.5  ])
+    """
 
     name = "huber"
     kernel = compile_loss_kernel(_huber)
@@ -256,7 +378,20 @@ def _eps_insensitive(y, raw, K, out, params):
 @LOSSES.register
 class EpsilonInsensitive(Loss):
     r"""Epsilon-insensitive loss :math:`\max(0, |y-\hat y| - \epsilon)` (linear SVR).
-    Not differentiable: first-order solvers only."""
+    Not differentiable: first-order solvers only.
+
+    Parameters
+    ----------
+    epsilon : float, default=0.1
+        Half-width of the band :math:`|y - \hat y| \le \epsilon` inside which the loss is zero.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgd.losses import EpsilonInsensitive
+    >>> EpsilonInsensitive(epsilon=0.5).loss(np.zeros((2, 1)), np.array([[0.2], [2.0]]))
+    array([0. , 1.5])
+    """
 
     name = "epsilon_insensitive"
     smooth = False
@@ -335,7 +470,15 @@ def _fused(kernel, y, y_dtype, raw, sw):
 @LOSSES.register
 class LogLoss(Loss):
     r"""Binary cross-entropy of a logit :math:`z`:
-    :math:`L = \log(1+e^{z}) - y z`, summed over independent outputs (multilabel)."""
+    :math:`L = \log(1+e^{z}) - y z`, summed over independent outputs (multilabel).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgd.losses import LogLoss
+    >>> LogLoss().loss(np.array([[1.0], [0.0]]), np.zeros((2, 1))).round(4)  # log 2
+    array([0.6931, 0.6931])
+    """
 
     name = "log_loss"
     task = "classification"
@@ -374,7 +517,15 @@ def _multinomial(y, raw, K, out, params):
 @LOSSES.register
 class Multinomial(Loss):
     r"""Softmax cross-entropy :math:`L = \log\sum_k e^{z_k} - z_y` for class index
-    :math:`y`."""
+    :math:`y`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgd.losses import Multinomial
+    >>> Multinomial().loss(np.array([0, 2]), np.zeros((2, 3))).round(4)  # log 3
+    array([1.0986, 1.0986])
+    """
 
     name = "multinomial"
     task = "classification"
@@ -418,6 +569,22 @@ class BPR(Loss):
 
     @staticmethod
     def point(y, d):
+        r"""The loss and its derivative at one score difference (compiled by skgd).
+
+        Parameters
+        ----------
+        y : float
+            Unused (the pair is the target).
+        d : float
+            The score difference :math:`d = \hat y_{ui} - \hat y_{uj}`.
+
+        Returns
+        -------
+        loss : float
+            :math:`\log(1 + e^{-d})`, computed stably for either sign of ``d``.
+        dloss : float
+            :math:`\partial L/\partial d = -1/(1+e^{d})`.
+        """
         e = math.exp(-abs(d))  # stable for either sign of d
         if d >= 0.0:
             return math.log1p(e), -e / (1.0 + e)

@@ -59,21 +59,87 @@ def precision_at_k(y_true, y_pred, k: int = 10) -> float:
     y_pred : sequence of sequences or 2-d array
         Recommended items of each user, best first.
     k : int, default=10
+        Length of the recommendation lists that count (>= 1).
 
     Returns
     -------
-    float
+    score : float
+        The share of relevant items in each top-``k`` list,
+        averaged over the users with relevant items (0 if none).
+
+    Examples
+    --------
+    >>> from skgd.metrics import precision_at_k
+    >>> y_true = [{"a", "b"}, {"c"}]             # relevant items of two users
+    >>> y_pred = [["a", "x", "b"], ["y", "z", "c"]]  # their top-3 lists
+    >>> round(precision_at_k(y_true, y_pred, k=3), 4)
+    0.5
+    >>> round(precision_at_k(y_true, y_pred, k=1), 4)
+    0.5
     """
     return _mean([h.sum() / k for _, h in _pairs(y_true, y_pred, k)])
 
 
 def recall_at_k(y_true, y_pred, k: int = 10) -> float:
-    """Mean fraction of each user's relevant items found in the top ``k``."""
+    """Mean fraction of each user's relevant items found in the top ``k``.
+
+    Parameters
+    ----------
+    y_true : sequence of iterables
+        Relevant items of each user (users without any are skipped).
+    y_pred : sequence of sequences or 2-d array
+        Recommended items of each user, best first.
+    k : int, default=10
+        Length of the recommendation lists that count (>= 1).
+
+    Returns
+    -------
+    score : float
+        The share of each user's relevant items that were recommended,
+        averaged over the users with relevant items (0 if none).
+
+    Examples
+    --------
+    >>> from skgd.metrics import recall_at_k
+    >>> y_true = [{"a", "b"}, {"c"}]             # relevant items of two users
+    >>> y_pred = [["a", "x", "b"], ["y", "z", "c"]]  # their top-3 lists
+    >>> round(recall_at_k(y_true, y_pred, k=3), 4)
+    1.0
+    >>> round(recall_at_k(y_true, y_pred, k=1), 4)
+    0.25
+    """
     return _mean([h.sum() / len(rel) for rel, h in _pairs(y_true, y_pred, k)])
 
 
 def ndcg_at_k(y_true, y_pred, k: int = 10) -> float:
-    """Mean normalised discounted cumulative gain of the top ``k`` (binary relevance)."""
+    r"""Mean normalised discounted cumulative gain of the top ``k`` (binary relevance).
+
+    Parameters
+    ----------
+    y_true : sequence of iterables
+        Relevant items of each user (users without any are skipped).
+    y_pred : sequence of sequences or 2-d array
+        Recommended items of each user, best first.
+    k : int, default=10
+        Length of the recommendation lists that count (>= 1).
+
+    Returns
+    -------
+    score : float
+        :math:`\mathrm{DCG}/\mathrm{IDCG}` with the discount :math:`1/\log_2(j+1)` of
+        rank :math:`j`,
+        averaged over the users with relevant items (0 if none).
+
+    Examples
+    --------
+    >>> from skgd.metrics import ndcg_at_k
+    >>> y_true = [{"a", "b"}, {"c"}]             # relevant items of two users
+    >>> y_pred = [["a", "x", "b"], ["y", "z", "c"]]  # their top-3 lists
+    >>> round(ndcg_at_k(y_true, y_pred, k=3), 4)
+    0.7099
+    >>> round(ndcg_at_k(y_true, y_pred, k=1), 4)
+    0.5
+    """
     disc = 1.0 / np.log2(np.arange(2, k + 2))
     out = []
     for rel, h in _pairs(y_true, y_pred, k):
@@ -83,7 +149,33 @@ def ndcg_at_k(y_true, y_pred, k: int = 10) -> float:
 
 
 def map_at_k(y_true, y_pred, k: int = 10) -> float:
-    """Mean average precision of the top ``k``."""
+    r"""Mean average precision of the top ``k``.
+
+    Parameters
+    ----------
+    y_true : sequence of iterables
+        Relevant items of each user (users without any are skipped).
+    y_pred : sequence of sequences or 2-d array
+        Recommended items of each user, best first.
+    k : int, default=10
+        Length of the recommendation lists that count (>= 1).
+
+    Returns
+    -------
+    score : float
+        :math:`\frac{1}{\min(|R_u|,k)}\sum_j \mathrm{rel}_j\, P@j`,
+        averaged over the users with relevant items (0 if none).
+
+    Examples
+    --------
+    >>> from skgd.metrics import map_at_k
+    >>> y_true = [{"a", "b"}, {"c"}]             # relevant items of two users
+    >>> y_pred = [["a", "x", "b"], ["y", "z", "c"]]  # their top-3 lists
+    >>> round(map_at_k(y_true, y_pred, k=3), 4)
+    0.5833
+    >>> round(map_at_k(y_true, y_pred, k=1), 4)
+    0.5
+    """
     out = []
     for rel, h in _pairs(y_true, y_pred, k):
         prec = np.cumsum(h) / np.arange(1, h.size + 1)
@@ -99,6 +191,32 @@ class RankingScorer:
     """A scikit-learn scorer ``scorer(estimator, X, y)`` for a ranking metric.
 
     See :func:`make_ranking_scorer`. Picklable, so it works with ``n_jobs``.
+
+    Parameters
+    ----------
+    metric : {"precision", "recall", "ndcg", "map"}, default="precision"
+        The ranking metric (:func:`precision_at_k`, :func:`recall_at_k`,
+        :func:`ndcg_at_k`, :func:`map_at_k`).
+    k : int, default=10
+        Length of the recommendation lists.
+    threshold : float or None, default=None
+        Held-out rows with ``y >= threshold`` are the relevant items; None: every row.
+    exclude_seen : bool, default=True
+        Passed to the estimator's ``recommend`` (leave out each user's training items).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgd.metrics import RankingScorer
+    >>> from skgd.recommender import MatrixFactorization
+    >>> train = np.array([[0, 0], [0, 1], [1, 1], [1, 2], [2, 0], [2, 2]])
+    >>> mf = MatrixFactorization(4, loss="bpr", random_state=0).fit(train)
+    >>> scorer = RankingScorer("recall", k=2)
+    >>> test = np.array([[0, 2], [1, 0], [2, 1]])  # each user's one unseen item
+    >>> scorer(mf, test)  # only one unseen item is left per user: always found
+    1.0
+    >>> scorer.relevant(test)
+    ([0, 1, 2], [{2}, {0}, {1}])
     """
 
     def __init__(self, metric: str = "precision", k: int = 10,
@@ -112,7 +230,22 @@ class RankingScorer:
         self.exclude_seen = exclude_seen
 
     def relevant(self, X, y=None):
-        """Users of ``X`` (first column) and their relevant items (second column)."""
+        """Users of ``X`` (first column) and their relevant items (second column).
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_interactions, n_fields)
+            Held-out interactions: user ids, item ids, further fields.
+        y : array-like of shape (n_interactions,) or None, default=None
+            Their ratings; with ``threshold``, only rows with ``y >= threshold`` count.
+
+        Returns
+        -------
+        users : list
+            The users with at least one relevant item, in order of appearance.
+        relevant : list of set
+            Each user's relevant items.
+        """
         X = np.asarray(X, dtype=object) if not hasattr(X, "iloc") else X.to_numpy(
             dtype=object)
         keep = np.ones(X.shape[0], dtype=bool)
@@ -146,6 +279,7 @@ def make_ranking_scorer(metric: str = "precision", k: int = 10,
     Parameters
     ----------
     metric : {"precision", "recall", "ndcg", "map"}, default="precision"
+        The ranking metric.
     k : int, default=10
         Length of the recommendation lists.
     threshold : float, optional
@@ -163,5 +297,7 @@ def make_ranking_scorer(metric: str = "precision", k: int = 10,
     --------
     >>> from skgd.metrics import make_ranking_scorer
     >>> scorer = make_ranking_scorer("ndcg", k=10, threshold=4)
+    >>> scorer
+    make_ranking_scorer('ndcg', k=10, threshold=4)
     """
     return RankingScorer(metric, k, threshold, exclude_seen)

@@ -17,7 +17,7 @@ __all__ = ["find_learning_rate", "LearningRateRange"]
 class LearningRateRange:
     """What :func:`find_learning_rate` measured.
 
-    Attributes
+    Parameters
     ----------
     learning_rates : ndarray
         The step size of each trial step.
@@ -26,6 +26,17 @@ class LearningRateRange:
         with bias correction, weight 0.9).
     suggestion : float
         A tenth of the step size at which the smoothed loss was lowest.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> from skgd.model_selection import LearningRateRange
+    >>> rates = np.geomspace(1e-4, 1.0, 5)
+    >>> res = LearningRateRange(rates, np.array([1.0, 0.8, 0.3, 0.5, 2.0]), rates[2] / 10)
+    >>> res.plot().get_xscale()
+    'log'
     """
 
     learning_rates: np.ndarray
@@ -33,7 +44,18 @@ class LearningRateRange:
     suggestion: float
 
     def plot(self, ax=None):
-        """Loss against step size (log axis), the suggestion marked; returns the Axes."""
+        """Loss against step size (log axis), the suggestion marked; returns the Axes.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes or None, default=None
+            Where to draw; None = a new figure.
+
+        Returns
+        -------
+        ax : matplotlib Axes
+            The Axes drawn on.
+        """
         import matplotlib.pyplot as plt
 
         if ax is None:
@@ -63,22 +85,30 @@ def find_learning_rate(estimator, X, y=None, *, min_lr=1e-7, max_lr=10.0, n_step
     Parameters
     ----------
     estimator : skgd estimator
-    X, y : training data (``y`` None for implicit-feedback ``MatrixFactorization``)
-    min_lr, max_lr : float
-        The range of step sizes tried.
-    n_steps : int
-        Trial steps.
-    batch_size : int
+        The estimator to tune (not modified); its solver must be a first-order
+        optimizer (``ValueError`` for ``"lbfgs"``/``"newton"``).
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        Training data (interactions for ``MatrixFactorization``).
+    y : array-like of shape (n_samples,) or None, default=None
+        Targets (None for implicit-feedback ``MatrixFactorization``).
+    min_lr : float, default=1e-7
+        The smallest step size tried (> 0).
+    max_lr : float, default=10.0
+        The largest step size tried (> ``min_lr``).
+    n_steps : int, default=100
+        Trial steps (fewer when the loss blows up first).
+    batch_size : int, default=32
         Rows per step. On sparse, high-dimensional data (TF-IDF text) a batch of 32
         makes the loss of one step mostly noise; use a few hundred rows (SST-2: plain
         SGD's suggestion at ``batch_size=256`` trains to 0.748 test accuracy against
         0.740 for the hand-tuned 0.1; at 32 the curve is flat).
-    random_state : int, RandomState or None
+    random_state : int, RandomState or None, default=None
         Seeds the batches.
 
     Returns
     -------
-    LearningRateRange
+    result : LearningRateRange
+        The step sizes, smoothed losses and the suggested step size.
 
     References
     ----------
@@ -97,9 +127,8 @@ def find_learning_rate(estimator, X, y=None, *, min_lr=1e-7, max_lr=10.0, n_step
     """
     if not 0 < min_lr < max_lr:
         raise ValueError(f"need 0 < min_lr < max_lr, got {min_lr} and {max_lr}.")
-    from .solver import OPTIMIZERS, Optimizer
 
-    if OPTIMIZERS.resolve(estimator.solver, Optimizer).full_batch:
+    if estimator._optimizer(partial=True).full_batch:
         raise ValueError(f"the range test needs a first-order solver, not "
                          f"solver={estimator.solver!r} (it takes its own steps).")
     rng = check_random_state(random_state)

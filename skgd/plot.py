@@ -26,8 +26,9 @@ class HistoryDisplay:
         ``history_`` of each estimator.
     names : list of str
         The legend label of each.
-    metrics : list of str
-        Keys of the records to draw (default: those recorded, of :data:`METRICS`).
+    metrics : list of str or None, default=None
+        Keys of the records to draw (``"train_loss"``, ``"val_loss"``,
+        ``"val_score"``, ``"learning_rate"``, ``"grad_norm"``); None: those recorded.
 
     Attributes
     ----------
@@ -56,14 +57,65 @@ class HistoryDisplay:
 
     @classmethod
     def from_estimator(cls, estimator, *, metrics=None, name=None, ax=None):
-        """Plot one fitted estimator's curves."""
+        """Plot one fitted estimator's curves.
+
+        Parameters
+        ----------
+        estimator : fitted skgd estimator
+            An estimator with a ``history_``.
+        metrics : list of str or None, default=None
+            The curves to draw, one panel each (keys of :data:`METRICS`); None: every one
+            the histories recorded.
+        name : str or None, default=None
+            Legend label; None = the class name and solver.
+        ax : matplotlib Axes, array of Axes or None, default=None
+            One Axes per metric; None = a new figure.
+
+        Returns
+        -------
+        display : HistoryDisplay
+            The drawn display (``figure_``, ``ax_``).
+        """
         return cls.from_estimators([estimator], names=None if name is None else [name],
                                    metrics=metrics, ax=ax)
 
     @classmethod
     def from_estimators(cls, estimators, *, names=None, metrics=None, ax=None):
         """Plot several fitted estimators on the same panels (compare optimizers or
-        schedules)."""
+        schedules).
+
+        Parameters
+        ----------
+        estimators : list of fitted skgd estimators
+            Estimators with a ``history_``.
+        names : list of str or None, default=None
+            Legend labels, one per estimator; None = class names and solvers.
+        metrics : list of str or None, default=None
+            The curves to draw, one panel each (keys of :data:`METRICS`); None: every one
+            the histories recorded.
+        ax : matplotlib Axes, array of Axes or None, default=None
+            One Axes per metric; None = a new figure.
+
+        Returns
+        -------
+        display : HistoryDisplay
+            The drawn display (``figure_``, ``ax_``).
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> from sklearn.datasets import load_diabetes
+        >>> from skgd import LinearRegression
+        >>> from skgd.plot import HistoryDisplay
+        >>> X, y = load_diabetes(return_X_y=True)
+        >>> fits = [LinearRegression(solver=s, max_iter=10, tol=None, random_state=0)
+        ...         .fit(X, y / y.std()) for s in ("sgd", "adam")]
+        >>> disp = HistoryDisplay.from_estimators(fits, names=["sgd", "adam"],
+        ...                                       metrics=["train_loss"])
+        >>> [line.get_label() for line in disp.ax_[0].get_lines()]
+        ['sgd', 'adam']
+        """
         for est in estimators:
             check_is_fitted(est, "history_")
         names = names or [_default_name(e) for e in estimators]
@@ -81,7 +133,18 @@ class HistoryDisplay:
                 if any(r.get(m) is not None for h in self.histories for r in h)]
 
     def plot(self, ax=None):
-        """Draw the curves; ``ax`` is one Axes per metric (or None: a new figure)."""
+        """Draw the curves; ``ax`` is one Axes per metric (or None: a new figure).
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, array of Axes or None, default=None
+            One Axes per metric; None = a new figure.
+
+        Returns
+        -------
+        display : HistoryDisplay
+            ``self``, with ``figure_`` and ``ax_`` set.
+        """
         import matplotlib.pyplot as plt
 
         metrics = self._metrics()

@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def _load_custom_components():
     """Register the example's user components for the whole session, so the
     registry-parametrised tests discover them as they would any component."""
-    path = ROOT / "examples" / "custom_components.py"
+    path = ROOT / "examples" / "plot_custom_components.py"
     spec = importlib.util.spec_from_file_location("custom_components", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -30,6 +30,8 @@ def _configs(cls, l1_extra):
         cls(solver="lbfgs", tol=1e-10, max_iter=1000),
         cls(solver="newton", tol=1e-10, max_iter=200),
         cls(penalty="l1", **l1_extra),
+        # solver="auto" resolves to FISTA
+        cls(penalty="l1", batch_size="full", tol=1e-12, max_iter=20000),
     ]
 
 

@@ -18,7 +18,7 @@ def load_mnist(data_home=None) -> Bunch:
 
     Parameters
     ----------
-    data_home : str or path, optional
+    data_home : str, os.PathLike or None, default=None
         Folder holding ``mnist-t10k/`` (default: see
         :func:`skgd.datasets.get_data_home`).
 
@@ -35,6 +35,13 @@ def load_mnist(data_home=None) -> Bunch:
         With the folder that was searched and how to point the loader elsewhere.
     ValueError
         When a file is not a valid IDX file.
+
+    Examples
+    --------
+    >>> from skgd.datasets import load_mnist
+    >>> mnist = load_mnist()
+    >>> mnist.data.shape, mnist.data.dtype, mnist.target[:5]
+    ((10000, 784), dtype('uint8'), array([7, 2, 1, 0, 4]))
     """
     folder = get_data_home(data_home) / "mnist-t10k"
     paths = {k: folder / name for k, name in _FILES.items()}

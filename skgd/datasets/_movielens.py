@@ -30,7 +30,7 @@ def load_movielens(variant: str = "100k", data_home=None,
     ----------
     variant : {"100k"}, default="100k"
         MovieLens-100K: 100,000 ratings (1-5) of 1,682 movies by 943 users.
-    data_home : str or path, optional
+    data_home : str, os.PathLike or None, default=None
         Folder holding ``ml-100k/`` (default: ``$SKGD_DATA``, else ``../shared/data``;
         see :func:`skgd.datasets.get_data_home`).
     download_if_missing : bool, default=False
@@ -55,6 +55,18 @@ def load_movielens(variant: str = "100k", data_home=None,
         When the files are missing and ``download_if_missing`` is False.
     ValueError
         For an unknown ``variant`` or a download whose checksum does not match.
+
+    Examples
+    --------
+    >>> from skgd.datasets import load_movielens
+    >>> ml = load_movielens()
+    >>> ml.data.shape, ml.target[:3]
+    ((100000, 2), array([3., 3., 1.]))
+    >>> X_train, y_train, X_test, y_test = ml.folds[0]  # u1.base / u1.test
+    >>> X_train.shape, X_test.shape
+    ((80000, 2), (20000, 2))
+    >>> ml.item_info.title[0]
+    'Toy Story (1995)'
     """
     if variant not in URLS:
         raise ValueError(f"Unknown MovieLens variant {variant!r}; available: {sorted(URLS)}")

@@ -17,7 +17,7 @@ def load_sst2(data_home=None) -> Bunch:
 
     Parameters
     ----------
-    data_home : str or path, optional
+    data_home : str, os.PathLike or None, default=None
         Folder holding ``sst2/`` (default: see :func:`get_data_home`).
 
     Returns
@@ -30,6 +30,13 @@ def load_sst2(data_home=None) -> Bunch:
     ------
     FileNotFoundError
         With the folder that was searched and how to point the loader elsewhere.
+
+    Examples
+    --------
+    >>> from skgd.datasets import load_sst2
+    >>> sst2 = load_sst2()
+    >>> len(sst2.text_train), len(sst2.text_test), sst2.y_train[:5]
+    (67349, 872, array([0, 0, 1, 0, 0]))
     """
     folder = get_data_home(data_home) / "sst2"
     out = {}

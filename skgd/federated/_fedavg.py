@@ -10,7 +10,6 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from ..base import GDMixin
-from ..solver import OPTIMIZERS, Optimizer
 from ..utils._compat import HasMethods, Interval, StrOptions
 from ._rounds import FederatedRun
 
@@ -31,7 +30,7 @@ def _check_estimator(est) -> None:
         raise ValueError("FederatedAveraging federates skgd estimators (LinearRegression, "
                          "LogisticRegression, MLPClassifier, MLPRegressor, "
                          f"MatrixFactorization); got {type(est).__name__}.")
-    opt = OPTIMIZERS.resolve(est.solver, Optimizer)
+    opt = est._optimizer()
     if opt.full_batch:
         raise ValueError(
             f"FederatedAveraging trains the clients with first-order updates; "
@@ -181,16 +180,24 @@ class FederatedAveraging(MetaEstimatorMixin, BaseEstimator):
         ----------
         X : array-like, sparse matrix or DataFrame of shape (n_samples, ...)
             Every client's rows, as the estimator takes them.
-        y : array-like of shape (n_samples,) or None
-        groups : array-like of shape (n_samples,)
-            The client of each row.
-        sample_weight : array-like of shape (n_samples,), optional
-        X_val, y_val : optional held-out data, scored by the global model after
-            every round (``history_[r]["val_score"]``).
+        y : array-like of shape (n_samples,) or None, default=None
+            Targets (None for implicit-feedback ``MatrixFactorization``).
+        groups : array-like of shape (n_samples,), default=None
+            The client of each row (required).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the rows, used in the clients' local fits (and, with
+            ``aggregate="weighted"``, each client's share of the average); None = unit
+            weights.
+        X_val : array-like, sparse matrix or DataFrame, default=None
+            Held-out data, scored by the global model after every round
+            (``history_[r]["val_score"]``).
+        y_val : array-like, default=None
+            Targets of ``X_val`` (pass both or neither).
 
         Returns
         -------
-        self
+        self : FederatedAveraging
+            The fitted meta-estimator (global model in ``estimator_``).
         """
         self._validate_params()
         _check_estimator(self.estimator)
@@ -216,24 +223,72 @@ class FederatedAveraging(MetaEstimatorMixin, BaseEstimator):
         return self.estimator_.classes_
 
     def predict(self, X):
-        """``estimator_.predict(X)``."""
+        """``estimator_.predict(X)``.
+
+        Parameters
+        ----------
+        X : array-like, sparse matrix or DataFrame of shape (n_samples, ...)
+            Samples, as the wrapped estimator takes them.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Predictions of the global model.
+        """
         check_is_fitted(self, "estimator_")
         return self.estimator_.predict(X)
 
     @available_if(_estimator_has("predict_proba"))
     def predict_proba(self, X):
-        """``estimator_.predict_proba(X)``."""
+        """``estimator_.predict_proba(X)``.
+
+        Parameters
+        ----------
+        X : array-like, sparse matrix or DataFrame of shape (n_samples, ...)
+            Samples, as the wrapped estimator takes them.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Class probabilities of the global model.
+        """
         check_is_fitted(self, "estimator_")
         return self.estimator_.predict_proba(X)
 
     @available_if(_estimator_has("predict_log_proba"))
     def predict_log_proba(self, X):
-        """``estimator_.predict_log_proba(X)``."""
+        """``estimator_.predict_log_proba(X)``.
+
+        Parameters
+        ----------
+        X : array-like, sparse matrix or DataFrame of shape (n_samples, ...)
+            Samples, as the wrapped estimator takes them.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Their logarithms.
+        """
         check_is_fitted(self, "estimator_")
         return self.estimator_.predict_log_proba(X)
 
     def score(self, X, y, sample_weight=None):
-        """``estimator_.score(X, y)`` (accuracy for classifiers, :math:`R^2` else)."""
+        """``estimator_.score(X, y)`` (accuracy for classifiers, :math:`R^2` else).
+
+        Parameters
+        ----------
+        X : array-like, sparse matrix or DataFrame of shape (n_samples, ...)
+            Samples, as the wrapped estimator takes them.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            True targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples.
+
+        Returns
+        -------
+        score : float
+            The global model's score.
+        """
         check_is_fitted(self, "estimator_")
         return self.estimator_.score(X, y, sample_weight=sample_weight)
 

@@ -10,8 +10,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .._dask import is_dask_collection
 from ..base import SOLVER_PARAMETER_CONSTRAINTS, GDMixin, transactional
 from ..losses import LOSSES, Loss
-from ..solver import Validation
-from ..utils._compat import _check_sample_weight
+from ..solver import OPTIMIZERS, Optimizer, Validation, resolve_penalty
+from ..utils._compat import StrOptions, _check_sample_weight
 from ..utils._validation import checked_sparse
 from ._objective import LinearObjective
 
@@ -21,8 +21,13 @@ DTYPES = [np.float64, np.float32]
 class BaseLinearGD(GDMixin, BaseEstimator):
     """Linear model fitted by the shared solver (see subclasses for the objective)."""
 
-    _parameter_constraints: dict = {**SOLVER_PARAMETER_CONSTRAINTS,
-                                    "fit_intercept": ["boolean"]}
+    _parameter_constraints: dict = {
+        **SOLVER_PARAMETER_CONSTRAINTS,
+        "solver": [StrOptions({"auto"}), *SOLVER_PARAMETER_CONSTRAINTS["solver"]],
+        "fit_intercept": ["boolean"]}
+
+    #: what ``solver="auto"`` picks when it does not pick a full-batch method
+    _auto_first_order = "adam"
 
     # --- subclass hooks -------------------------------------------------------------
     def _loss(self):
@@ -42,6 +47,31 @@ class BaseLinearGD(GDMixin, BaseEstimator):
     def _val_score(self, y_val):
         """A function ``raw -> score`` (higher is better) on validation targets."""
         raise NotImplementedError
+
+    def _smooth_loss(self) -> bool:
+        return True
+
+    def _auto_solver(self, partial: bool) -> str:
+        """The registered name ``solver="auto"`` resolves to: ``"lbfgs"`` for a smooth
+        full-batch fit, ``"fista"`` for a full-batch fit with a non-smooth penalty
+        (L1, elastic-net) and a smooth loss, else :attr:`_auto_first_order`
+        (``batch_size`` not ``"full"``, ``partial_fit``, ``average``, a non-smooth
+        loss)."""
+        full = self.batch_size == "full" and not partial and not self.average
+        if not (full and self._smooth_loss()):
+            return self._auto_first_order
+        return "lbfgs" if self._smooth_penalty() else "fista"
+
+    def _smooth_penalty(self) -> bool:
+        penalty = None if self.penalty == "none" else self.penalty
+        return resolve_penalty(penalty, self.l1_ratio).smooth
+
+    def _optimizer(self, partial: bool = False) -> Optimizer:
+        auto = isinstance(self.solver, str) and self.solver == "auto"
+        # kept for solver_ (set with the other fitted attributes, so that an unfitted
+        # estimator whose solver was looked up does not look fitted)
+        self._resolved_solver = self._auto_solver(partial) if auto else self.solver
+        return OPTIMIZERS.resolve(self._resolved_solver, Optimizer)
 
     # --- input ----------------------------------------------------------------------
     def _check_X(self, X, reset: bool):
@@ -104,6 +134,7 @@ class BaseLinearGD(GDMixin, BaseEstimator):
         return Validation(obj, lambda w: score(obj.raw(w)))
 
     def _store_params(self, objective):
+        self.solver_ = self._resolved_solver
         w = self._solver_state.params
         coef = objective.layout.view(w, "coef").T.copy()
         intercept = (objective.layout.view(w, "intercept").copy() if self.fit_intercept

@@ -29,16 +29,57 @@ ACTIVATIONS: Registry = Registry("activation")
 
 
 class Activation:
-    """Base class of activations (see the module docstring)."""
+    """Base class of activations (see the module docstring).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgd.neural_network import ACTIVATIONS
+    >>> relu = ACTIVATIONS.get("relu")()
+    >>> z = np.array([-1.0, 2.0])
+    >>> a = relu(z)
+    >>> a
+    array([0., 2.])
+    >>> delta = np.ones(2)
+    >>> relu.backward(z, a, delta)  # delta *= f'(z), in place
+    >>> delta
+    array([0., 1.])
+    """
 
     name: ClassVar[str] = ""
     #: True when :meth:`backward` needs the pre-activation ``z``
     needs_input: ClassVar[bool] = False
 
     def forward(self, z: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """Write :math:`a = f(z)` into ``out`` (which may be ``z`` itself).
+
+        Parameters
+        ----------
+        z : ndarray
+            Pre-activations.
+        out : ndarray
+            Output buffer of ``z``'s shape and dtype (may be ``z``: in place).
+
+        Returns
+        -------
+        a : ndarray
+            ``out``.
+        """
         raise NotImplementedError
 
     def backward(self, z: np.ndarray | None, a: np.ndarray, delta: np.ndarray) -> None:
+        """Multiply ``delta`` in place by :math:`f'(z)`.
+
+        Parameters
+        ----------
+        z : ndarray or None
+            Pre-activations (None, or overwritten, when ``needs_input`` is False: the
+            derivative then comes from ``a`` alone).
+        a : ndarray
+            The activations :math:`f(z)`.
+        delta : ndarray
+            The back-propagated gradient, updated in place.
+        """
         raise NotImplementedError
 
     def __call__(self, z: np.ndarray) -> np.ndarray:

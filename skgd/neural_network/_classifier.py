@@ -39,13 +39,23 @@ _COMMON_DOC = r"""
         "plateau" (divide the rate by 5 after ``n_iter_no_change`` epochs without
         improvement). "invscaling" uses ``skgd.solver.InvScaling(power_t)``.
     learning_rate_init : float, default=0.001
+        The initial step size :math:`\eta_0` (> 0) the schedule starts from. Not used
+        by "lbfgs".
     max_iter : int, default=200
         Epochs (iterations for "lbfgs").
     shuffle : bool, default=True
+        Whether to shuffle the rows before each epoch.
     random_state : int, RandomState or None, default=None
         Seeds the initialisation, shuffling, dropout masks and the validation split.
     tol : float or None, default=1e-4
+        Stop when the epoch's training loss (the validation score with
+        ``early_stopping``) has not improved by ``tol`` for ``n_iter_no_change`` epochs
+        in a row (with the "plateau"/"adaptive" schedule: lower the step instead,
+        until it is tiny); None runs all ``max_iter`` epochs. For "lbfgs": stop when
+        the largest gradient entry is below ``tol``.
     verbose : bool or int, default=False
+        0/False = silent, 1/True = one live progress line per fit (epoch, time left,
+        loss, validation score), 2 or more = one line per epoch.
     warm_start : bool, default=False
         Continue from the previous weights, optimizer moments and schedule step.
     early_stopping : bool, default=False
@@ -53,7 +63,11 @@ _COMMON_DOC = r"""
         :meth:`fit`), stop when its score stops improving and restore the best weights
         (and batch-norm statistics).
     validation_fraction : float, default=0.1
+        Fraction of the training rows held out for ``early_stopping`` (in (0, 1);
+        stratified for classification); not used when ``X_val``/``y_val`` are passed.
     n_iter_no_change : int, default=10
+        Number of epochs without improvement (by ``tol``) before stopping or, with
+        the "plateau" schedule, before the step is lowered.
     dropout : float or sequence of float, default=0.0
         Dropout rate after each hidden layer (one rate for all or one per layer),
         inverted dropout in training, none at prediction. The full-batch "lbfgs"
@@ -79,8 +93,10 @@ _COMMON_DOC = r"""
         epoch and halve the learning rate."""
 
 _DIFFERENCES_DOC = r"""
-    Differences from scikit-learn's MLP
-    -----------------------------------
+    Notes
+    -----
+    Differences from scikit-learn's MLP:
+
     - ``alpha`` penalises the mean loss: scikit-learn adds
       :math:`\tfrac{\alpha}{2 n_b}\|W\|^2` to the mean loss of each batch of size
       :math:`n_b` (the full data size for "lbfgs"), so its ``alpha`` corresponds to
@@ -148,7 +164,11 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     >>> from sklearn.datasets import load_digits
     >>> from skgd.neural_network import MLPClassifier
     >>> X, y = load_digits(return_X_y=True)
-    >>> clf = MLPClassifier(max_iter=5, random_state=0).fit(X / 16, y)
+    >>> clf = MLPClassifier(hidden_layer_sizes=(32,), learning_rate_init=0.01, max_iter=10,
+    ...                     tol=None, random_state=0)
+    >>> clf = clf.fit(X[:1000] / 16, y[:1000])
+    >>> round(clf.score(X[1000:] / 16, y[1000:]), 2)
+    0.91
     >>> clf.predict(X[:2] / 16).shape
     (2,)
     """
@@ -271,23 +291,59 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data (float64 or float32; CSR for sparse input).
         y : array-like of shape (n_samples,) or (n_samples, n_labels)
             Labels, or a 0/1 indicator matrix for multilabel classification.
-        sample_weight : array-like of shape (n_samples,), optional
-        X_val, y_val : optional held-out data, recorded each epoch (``history_``,
-            ``validation_loss_curve_``) and used for early stopping when
-            ``early_stopping=True`` (instead of ``validation_fraction``).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the rows, multiplied by ``class_weight``;
+            None = unit weights.
+        X_val : {array-like, sparse matrix} of shape (n_val, n_features), default=None
+            Held-out data, recorded each epoch (``history_``, ``validation_loss_curve_``)
+            and used for early stopping when ``early_stopping=True`` (instead of
+            ``validation_fraction``).
+        y_val : array-like of shape (n_val,) or (n_val, n_labels), default=None
+            Targets of ``X_val`` (pass both or neither).
 
         Returns
         -------
-        self
+        self : MLPClassifier
+            The fitted estimator.
         """
         self._validate_params()
         return self._fit(X, y, sample_weight, X_val, y_val, partial=False)
 
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """One epoch over ``(X, y)``, continuing the weights, optimizer state and
-        schedule step. ``classes`` (all labels) is required on the first call."""
+        schedule step.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            A batch of training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Its labels (or indicator matrix).
+        classes : array-like of shape (n_classes,), default=None
+            All the labels of the problem: required on the first call for 1-d labels (a
+            batch need not contain every class), and must be the same on later calls.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the rows; None = unit weights.
+
+        Returns
+        -------
+        self : MLPClassifier
+            The updated estimator.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from skgd.neural_network import MLPClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> clf = MLPClassifier(hidden_layer_sizes=(8,), batch_size=10, random_state=0)
+        >>> clf = clf.partial_fit(X[::2], y[::2], classes=[0, 1, 2])
+        >>> clf = clf.partial_fit(X[1::2], y[1::2])
+        >>> clf.n_iter_, [w.shape for w in clf.coefs_]
+        (2, [(4, 8), (8, 3)])
+        """
         if not hasattr(self, "_solver_state"):
             self._validate_params()
             if classes is None and np.asarray(y).ndim == 1:
@@ -298,7 +354,18 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 
     @lazy_on_dask
     def predict(self, X):
-        """Class labels (an indicator matrix for multilabel targets)."""
+        """Class labels (an indicator matrix for multilabel targets).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_labels)
+            Labels from ``classes_`` (0/1 indicators for multilabel targets).
+        """
         return self._labels(self._forward(X))
 
     @lazy_on_dask
@@ -307,6 +374,17 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 
         Sigmoid outputs (binary, multilabel) are clipped to
         :math:`[\epsilon, 1-\epsilon]` with the machine epsilon of the dtype.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Softmax probabilities (multiclass), or sigmoid ones (binary: both columns;
+            multilabel: one independent probability per label).
         """
         raw = self._forward(X)
         if self._kind == "multiclass":
@@ -321,7 +399,18 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 
     @lazy_on_dask
     def predict_log_proba(self, X):
-        """Logarithm of :meth:`predict_proba`."""
+        """Logarithm of :meth:`predict_proba`.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            The log-probabilities.
+        """
         with np.errstate(divide="ignore"):
             return np.log(self.predict_proba(X))
 

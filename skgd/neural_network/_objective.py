@@ -42,7 +42,34 @@ def _first_layer_csr(X):
 
 @dataclass(frozen=True)
 class MLPSpec:
-    """The network and loss of an :class:`MLPObjective` (see its parameters)."""
+    """The network and loss of an :class:`MLPObjective`.
+
+    Parameters
+    ----------
+    layer_sizes : sequence of int
+        ``[n_features, *hidden_layer_sizes, n_outputs]``.
+    activation : Activation
+        Hidden-layer activation.
+    loss : Loss
+        Loss of the raw outputs (:mod:`skgd.losses`).
+    dropout : sequence of float, default=()
+        Dropout rate after each hidden layer (inverted dropout: kept units are scaled by
+        :math:`1/(1-p)`).
+    batch_norm : bool, default=False
+        Batch-normalise the hidden layers (before the activation).
+    init : {"glorot", "he"}, default="glorot"
+        Uniform initialisation of the weights (biases and shifts start at 0, scales at 1).
+    activation_name : str, default="relu"
+        The activation's name (for the initialisation's gain).
+
+    Examples
+    --------
+    >>> from skgd.losses import LogLoss
+    >>> from skgd.neural_network import ACTIVATIONS, MLPSpec
+    >>> spec = MLPSpec((20, 8, 1), ACTIVATIONS.get("relu")(), LogLoss(), dropout=(0.1,))
+    >>> spec.layer_sizes, spec.init
+    ((20, 8, 1), 'glorot')
+    """
 
     layer_sizes: tuple
     activation: Activation
@@ -89,23 +116,21 @@ class MLPObjective(Objective):
         Running batch-norm statistics to share (the validation objective shares the
         training objective's) or to continue from (``warm_start``).
 
-    The fields of :class:`MLPSpec`:
-
-    layer_sizes : sequence of int
-        ``[n_features, *hidden_layer_sizes, n_outputs]``.
-    activation : Activation
-        Hidden-layer activation.
-    loss : Loss
-        Loss of the raw outputs (:mod:`skgd.losses`).
-    dropout : sequence of float
-        Dropout rate after each hidden layer (inverted dropout: kept units are scaled by
-        :math:`1/(1-p)`).
-    batch_norm : bool
-        Batch-normalise the hidden layers (before the activation).
-    init : {"glorot", "he"}
-        Uniform initialisation of the weights (biases and shifts start at 0, scales at 1).
-    activation_name : str
-        The activation's name (for the initialisation's gain).
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgd.losses import SquaredError
+    >>> from skgd.neural_network import ACTIVATIONS, MLPObjective, MLPSpec
+    >>> spec = MLPSpec(layer_sizes=(3, 4, 1), activation=ACTIVATIONS.get("tanh")(),
+    ...                loss=SquaredError(), activation_name="tanh")
+    >>> X = np.random.RandomState(0).rand(10, 3)
+    >>> objective = MLPObjective(X, X.sum(axis=1), np.ones(10), spec)
+    >>> w = objective.init_params(np.random.RandomState(0))
+    >>> sorted(objective.layout.shapes.items())
+    [('coefs_0', (3, 4)), ('coefs_1', (4, 1)), ('intercepts_0', (4,)), ('intercepts_1', (1,))]
+    >>> loss, grad = objective.value_grad(w)
+    >>> objective.raw(w).shape, grad.shape
+    ((10, 1), (21,))
     """
 
     def __init__(self, X, y, sample_weight, spec: MLPSpec, buffers=None):
@@ -175,7 +200,23 @@ class MLPObjective(Objective):
 
     def unpack(self, w):
         """Per-layer ``(coefs, intercepts, bn)`` lists (views of ``w``) for
-        :func:`forward_eval`."""
+        :func:`forward_eval`.
+
+        Parameters
+        ----------
+        w : ndarray of shape (layout.size,)
+            The flat parameter vector.
+
+        Returns
+        -------
+        coefs : list of ndarray
+            Weight matrix of each layer, shape (fan_in, fan_out).
+        intercepts : list of ndarray
+            Bias of each layer (batch-norm shift for a batch-normalised layer).
+        bn : list of tuple or None
+            ``(scale, running_mean, running_var)`` of each hidden layer with batch
+            norm, else None.
+        """
         P = self.layout.unpack(w.astype(self.dtype, copy=False))
         coefs = [P[f"coefs_{l}"] for l in range(self.n_layers)]
         intercepts, bn = [], [] if self.batch_norm else None
@@ -197,7 +238,20 @@ class MLPObjective(Objective):
 
     # --- evaluation mode --------------------------------------------------------------
     def raw(self, w, idx=None) -> np.ndarray:
-        """Evaluation-mode raw outputs on rows ``idx`` (all if None)."""
+        """Evaluation-mode raw outputs on rows ``idx`` (all if None).
+
+        Parameters
+        ----------
+        w : ndarray of shape (layout.size,)
+            The flat parameter vector.
+        idx : ndarray of int or None, default=None
+            Rows; None = all rows.
+
+        Returns
+        -------
+        raw : ndarray of shape (n_rows, n_outputs)
+            The network's outputs before the output activation.
+        """
         coefs, intercepts, bn = self.unpack(w)
         rows = np.arange(self.n_samples) if idx is None else np.asarray(idx)
         if self.sparse:
@@ -205,6 +259,11 @@ class MLPObjective(Objective):
                                 first_layer=lambda W: self.csr.matmul(rows, W))
         X = self.X if idx is None else self.X[idx]
         return forward_eval(X, coefs, intercepts, self.activation, bn)
+
+    @property
+    def random_gradient(self) -> bool:
+        """Dropout makes even the full-batch gradient random."""
+        return any(p > 0 for p in self.dropout)
 
     def value(self, w, idx=None) -> float:
         y = self.y if idx is None else self.y[idx]

@@ -57,7 +57,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
     >>> import numpy as np
     >>> from skgd.neural_network import MLPRegressor
     >>> X = np.random.RandomState(0).rand(100, 3)
-    >>> reg = MLPRegressor(max_iter=5, random_state=0).fit(X, X.sum(axis=1))
+    >>> reg = MLPRegressor(max_iter=5, tol=None, random_state=0).fit(X, X.sum(axis=1))
     >>> reg.predict(X[:2]).shape
     (2,)
     """
@@ -140,27 +140,72 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data (float64 or float32; CSR for sparse input).
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
-        sample_weight : array-like of shape (n_samples,), optional
-        X_val, y_val : optional held-out data, recorded each epoch and used for early
-            stopping when ``early_stopping=True``.
+            Target values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the rows;
+            None = unit weights.
+        X_val : {array-like, sparse matrix} of shape (n_val, n_features), default=None
+            Held-out data, recorded each epoch (``history_``, ``validation_loss_curve_``)
+            and used for early stopping when ``early_stopping=True`` (instead of
+            ``validation_fraction``).
+        y_val : array-like of shape (n_val,) or (n_val, n_targets), default=None
+            Targets of ``X_val`` (pass both or neither).
 
         Returns
         -------
-        self
+        self : MLPRegressor
+            The fitted estimator.
         """
         self._validate_params()
         return self._fit(X, y, sample_weight, X_val, y_val, partial=False)
 
     def partial_fit(self, X, y, sample_weight=None):
         """One epoch over ``(X, y)``, continuing the weights, optimizer state and
-        schedule step."""
+        schedule step.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            A batch of training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Its targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the rows; None = unit weights.
+
+        Returns
+        -------
+        self : MLPRegressor
+            The updated estimator.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skgd.neural_network import MLPRegressor
+        >>> X = np.random.RandomState(0).rand(50, 2)
+        >>> reg = MLPRegressor(hidden_layer_sizes=(4,), batch_size=10, random_state=0)
+        >>> reg = reg.partial_fit(X, X.sum(axis=1))
+        >>> reg.n_iter_, reg.predict(X[:3]).shape
+        (1, (3,))
+        """
         if not hasattr(self, "_solver_state"):
             self._validate_params()
         return self._fit(X, y, sample_weight, None, None, partial=True)
 
     @lazy_on_dask
     def predict(self, X):
-        """Predicted targets, shape (n_samples,) or (n_samples, n_targets)."""
+        """Predicted targets, shape (n_samples,) or (n_samples, n_targets).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
+            The network's outputs.
+        """
         raw = self._forward(X)
         return raw[:, 0] if self._y_ndim == 1 else raw

@@ -102,6 +102,8 @@ class MatrixFactorization(TablesMixin, RecommendMixin, RegressorMixin, GDMixin,
     n_components : int, default=100
         Latent dimension :math:`k`.
     loss : {"squared_error", "logistic", "bpr"}, default="squared_error"
+        The loss :math:`L_i` (see above): explicit ratings, or implicit feedback with
+        sampled negatives (pointwise ``logistic`` or pairwise ``bpr``).
     global_bias : {"mean", "learn"} or None, default="mean"
         ``"mean"``: :math:`\mu` fixed at the weighted mean rating (Surprise);
         ``"learn"``: the mean plus a learned offset; None: no :math:`\mu`. With
@@ -132,7 +134,10 @@ class MatrixFactorization(TablesMixin, RecommendMixin, RegressorMixin, GDMixin,
         Any first-order optimizer of ``skgd.solver.OPTIMIZERS`` or ``"lbfgs"``
         (full batch); ``"newton"`` is not available (no Hessian products).
     learning_rate : str or Schedule, default="constant"
+        The step-size schedule :math:`\eta_t`: a name of ``skgd.solver.SCHEDULES``
+        (``"constant"``, ``"invscaling"``, ``"cosine"``, ...) or a schedule object.
     learning_rate_init : float, default=0.01
+        The initial step size :math:`\eta_0` (Surprise's ``lr_all``).
     batch_size : int, "full" or "auto", default=1
         1 = per-interaction SGD (compiled kernel), an int = mini-batches.
     max_iter : int, default=40
@@ -140,11 +145,14 @@ class MatrixFactorization(TablesMixin, RecommendMixin, RegressorMixin, GDMixin,
     tol : float or None, default=None
         Stopping tolerance (None: run all ``max_iter`` epochs, as Surprise).
     n_iter_no_change : int, default=5
+        Number of epochs without improvement (by ``tol``) before stopping, or before
+        the ``"plateau"`` schedule lowers the step.
     early_stopping : bool, default=False
         Monitor minus the RMSE (``squared_error``) or minus the loss of held-out
         interactions (``validation_fraction`` or ``X_val``/``y_val``) and restore the
         best weights.
     validation_fraction : float, default=0.1
+        Fraction of the interactions held out for ``early_stopping`` (in (0, 1)).
     shuffle : bool, default=True
         Shuffle the interactions every epoch (Surprise does not: ``shuffle=False``
         reproduces its order when rows are grouped by user).
@@ -153,6 +161,7 @@ class MatrixFactorization(TablesMixin, RecommendMixin, RegressorMixin, GDMixin,
     warm_start : bool, default=False
         Continue from the previous fit (new ids are folded in).
     verbose : int, default=0
+        0 = silent, 1 = one live progress line per fit, 2 or more = one line per epoch.
     average : bool or int, default=False
         Polyak–Ruppert averaging: predict with the mean of the iterates after each
         update instead of the last one (``True``: from the first update; an int ``n``:
@@ -165,6 +174,8 @@ class MatrixFactorization(TablesMixin, RecommendMixin, RegressorMixin, GDMixin,
         reached for ratings on a 1-5 scale (per-interaction gradient norms there stay
         below about 20), so it leaves the Surprise correspondence intact.
     divergence : {"raise", "backoff"}, default="raise"
+        On a non-finite loss: raise a ``ValueError`` naming the epoch and the remedy, or
+        roll the epoch back and halve the learning rate.
     n_jobs : int or None, default=None
         Threads of the per-interaction epochs (``batch_size=1``, any optimizer but
         SVD++'s kernel, which runs one thread). None or 1: one thread, the same
@@ -223,6 +234,8 @@ class MatrixFactorization(TablesMixin, RecommendMixin, RegressorMixin, GDMixin,
     >>> mf.predict([["ann", "heat"], ["zoe", "up"]]).shape
     (2,)
     >>> items, scores = mf.recommend(["ann"], n=1)
+    >>> items.shape, bool(items[0, 0] in {"heat", "up"})
+    ((1, 1), True)
 
     Two threads, on the reproducible schedule:
 
@@ -297,22 +310,54 @@ class MatrixFactorization(TablesMixin, RecommendMixin, RegressorMixin, GDMixin,
         X : array-like or DataFrame of shape (n_interactions, n_fields)
             Column 0: user ids, column 1: item ids, further columns: more categorical
             fields. NaN/None ids raise ``ValueError``.
-        y : array-like of shape (n_interactions,)
-            Ratings (``squared_error``) or non-negative weights / None (implicit).
-        sample_weight : array-like of shape (n_interactions,), optional
-        X_val, y_val : optional held-out interactions (validation curve and early
-            stopping).
+        y : array-like of shape (n_interactions,), default=None
+            Ratings (``squared_error``, required) or non-negative weights of the observed
+            interactions (implicit losses; None = all 1).
+        sample_weight : array-like of shape (n_interactions,), default=None
+            Non-negative weights :math:`s_i` of the interactions; None = unit weights.
+        X_val : array-like or DataFrame of shape (n_val, n_fields), default=None
+            Held-out interactions, scored each epoch (validation curve) and used for early
+            stopping when ``early_stopping=True``.
+        y_val : array-like of shape (n_val,), default=None
+            Their ratings or weights.
 
         Returns
         -------
-        self
+        self : MatrixFactorization
+            The fitted model.
         """
         self._validate_params()
         return self._fit(X, y, sample_weight, X_val, y_val, partial=False)
 
     def partial_fit(self, X, y=None, sample_weight=None):
         """One epoch over new interactions, folding in new users, items and ids of other
-        fields; the optimizer state and schedule continue."""
+        fields; the optimizer state and schedule continue.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_interactions, n_fields)
+            The new interactions (same fields as in the first fit); unseen ids get new
+            factor rows, initialised as in ``fit``.
+        y : array-like of shape (n_interactions,), default=None
+            Their ratings, or weights for the implicit losses.
+        sample_weight : array-like of shape (n_interactions,), default=None
+            Weights of the interactions; None = unit weights.
+
+        Returns
+        -------
+        self : MatrixFactorization
+            The updated model.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skgd.recommender import MatrixFactorization
+        >>> mf = MatrixFactorization(n_components=2, random_state=0)
+        >>> mf = mf.fit([[0, 10], [0, 11], [1, 10]], [5.0, 3.0, 4.0])
+        >>> mf = mf.partial_fit([[2, 11], [2, 12]], [2.0, 5.0])  # a new user and item
+        >>> mf.user_ids_, mf.item_ids_
+        (array([0, 1, 2]), array([10, 11, 12]))
+        """
         if not hasattr(self, "_solver_state"):
             self._validate_params()
         return self._fit(X, y, sample_weight, None, None, partial=True)
@@ -449,9 +494,19 @@ class MatrixFactorization(TablesMixin, RecommendMixin, RegressorMixin, GDMixin,
 
     # ------------------------------------------------------------------ prediction
     def predict(self, X):
-        """Predicted ratings (``squared_error``) or scores (implicit losses).
+        r"""Predicted ratings (``squared_error``) or scores (implicit losses).
 
         Unseen ids contribute nothing, so the prediction falls back to the known parts.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_interactions, n_fields)
+            The (user, item, ...) rows to score.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_interactions,)
+            :math:`\hat y(x)`, clipped to the training rating range when ``clip`` (ratings).
         """
         check_is_fitted(self, "_layout")
         X = self._check_X(X, reset=False)

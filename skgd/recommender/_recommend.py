@@ -46,6 +46,7 @@ class RecommendMixin:
         users : array-like of shape (n_users,)
             User ids (raw). Unknown users get the items with the highest item part.
         n : int, default=10
+            Number of items per user (fewer when there are fewer candidates).
         exclude_seen : bool, default=True
             Leave out the items the user interacted with in training.
         items : array-like, optional
@@ -57,6 +58,15 @@ class RecommendMixin:
             Original item ids, best first.
         scores : ndarray of shape (n_users, n)
             Their scores (``-inf`` pads rows with fewer than ``n`` candidates).
+
+        Examples
+        --------
+        >>> from skgd.recommender import MatrixFactorization
+        >>> X = [["ann", "up"], ["ann", "jaws"], ["bob", "up"], ["bob", "heat"]]
+        >>> mf = MatrixFactorization(4, random_state=0).fit(X, [5.0, 1.0, 4.0, 2.0])
+        >>> items, scores = mf.recommend(["ann", "bob"], n=1)
+        >>> items.tolist()  # each user gets the one item they have not seen
+        [['heat'], ['jaws']]
         """
         check_is_fitted(self, "_layout")
         _check_n(n)
@@ -101,11 +111,28 @@ class RecommendMixin:
         """The ``n`` items most similar to each of ``items`` (cosine of the item-side
         factor vectors), excluding the item itself.
 
+        Parameters
+        ----------
+        items : array-like of shape (n_queries,)
+            Item ids (raw) known to the model.
+        n : int, default=10
+            Number of similar items per query (at most the number of other items).
+
         Returns
         -------
-        item_ids : ndarray of shape (len(items), n)
-        scores : ndarray of shape (len(items), n)
+        item_ids : ndarray of shape (n_queries, n)
+            Original item ids, most similar first.
+        scores : ndarray of shape (n_queries, n)
             Cosine similarities.
+
+        Examples
+        --------
+        >>> from skgd.recommender import MatrixFactorization
+        >>> X = [["ann", "up"], ["ann", "jaws"], ["bob", "up"], ["bob", "heat"]]
+        >>> mf = MatrixFactorization(4, random_state=0).fit(X, [5.0, 1.0, 4.0, 2.0])
+        >>> items, scores = mf.similar_items(["up"], n=2)
+        >>> items.shape, bool(scores[0, 0] >= scores[0, 1])
+        ((1, 2), True)
         """
         check_is_fitted(self, "_layout")
         _check_n(n)

@@ -34,6 +34,7 @@ from ._schedules import (
     WarmupCosine,
 )
 from .optimizers import (
+    FISTA,
     LBFGS,
     OPTIMIZERS,
     SGD,
@@ -56,6 +57,7 @@ __all__ = [
     "SolverConfig", "SolverState", "OptimizeResult", "Validation",
     "OPTIMIZERS", "Optimizer", "SGD", "Momentum", "Nesterov", "Adagrad", "Adadelta",
     "RMSprop", "Adam", "AdamW", "NAdam", "AMSGrad", "LBFGS", "Newton",
+    "FISTA",
     "SCHEDULES", "Schedule", "ScheduleContext", "Constant", "InvScaling", "Optimal",
     "Step", "Exponential", "Cosine", "WarmupCosine", "OneCycle", "Plateau",
     "REGULARIZERS", "Regularizer", "NoPenalty", "L1", "L2", "ElasticNet",

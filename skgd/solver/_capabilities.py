@@ -15,6 +15,10 @@ PLAIN_STEP = "plain_step"
 FULL_BATCH = "full_batch"
 #: needs Hessian-vector products of the objective (Newton)
 SECOND_ORDER = "second_order"
+#: a full-batch proximal-gradient method (FISTA): minimises the smooth part with its
+#: own line search and applies the penalty through its proximal operator, so it
+#: accepts non-smooth penalties (L1) that L-BFGS and Newton refuse
+PROX_GRADIENT = "prox_gradient"
 
 # -- penalties --
 #: a proximal operator (every penalty has one)

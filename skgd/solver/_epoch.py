@@ -80,10 +80,11 @@ class BatchPlan:
 
 
 def minibatch_epoch(objective: Objective, state, order: np.ndarray | None, lrs: np.ndarray,
-                    plan: BatchPlan) -> tuple[float, float]:
+                    plan: BatchPlan, certify=None) -> tuple[float, float]:
     """Run the epoch's mini-batches over ``state.w``; return (mean loss, mean gradient
     norm). ``lrs[k]`` is the step size of the ``k``-th batch; ``order`` None is one
-    full batch.
+    full batch, whose gradient goes to ``certify(w, grad)`` (when given) before the
+    step.
 
     Each batch: gradient, clipping (:func:`~skgd.solver._clip.clip_`), the optimizer's
     rule, the penalty's proximal step -- over the penalised blocks after a dense
@@ -103,6 +104,8 @@ def minibatch_epoch(objective: Objective, state, order: np.ndarray | None, lrs: 
         # place (the mean gradient does not depend on the row order)
         loss, grad = objective.value_grad(w, None if m == objective.n_samples else idx,
                                           state.rng)
+        if certify is not None and idx is None:
+            certify(w, grad)
         lr, t = float(lrs[k]), float(state.t + k + 1)
         touched = None
         if isinstance(grad, SparseGrad):

@@ -14,7 +14,8 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 
 from ._average import Averager
-from ._capabilities import SECOND_ORDER
+from ._capabilities import PROX_GRADIENT, SECOND_ORDER
+from ._certificate import EpochCertificate
 from ._config import OptimizeResult, SolverConfig, SolverState, Validation
 from ._epoch import BatchPlan, SampleContext, minibatch_epoch
 from ._objective import Objective
@@ -34,7 +35,28 @@ BACKOFF_FLOOR = 2.0 ** -10
 
 
 def resolve_batch_size(batch_size: int | str, n_samples: int) -> int:
-    """``"full"`` -> all rows, ``"auto"`` -> ``min(200, n)``, ints clipped to ``n``."""
+    """``"full"`` -> all rows, ``"auto"`` -> ``min(200, n)``, ints clipped to ``n``.
+
+    Parameters
+    ----------
+    batch_size : int or str
+        An int, ``"full"`` or ``"auto"``.
+    n_samples : int
+        Number of rows.
+
+    Returns
+    -------
+    batch_size : int
+        Rows per batch, at least 1.
+
+    Examples
+    --------
+    >>> from skgd.solver import resolve_batch_size
+    >>> resolve_batch_size("full", 1000), resolve_batch_size("auto", 1000)
+    (1000, 200)
+    >>> resolve_batch_size(64, 10)
+    10
+    """
     if batch_size == "full":
         return max(n_samples, 1)
     if batch_size == "auto":
@@ -44,7 +66,45 @@ def resolve_batch_size(batch_size: int | str, n_samples: int) -> int:
 
 def init_state(objective: Objective, config: SolverConfig, random_state=None,
                w0: np.ndarray | None = None) -> SolverState:
-    """A fresh :class:`SolverState` (initial parameters from the objective)."""
+    """A fresh :class:`SolverState` (initial parameters from the objective).
+
+    Parameters
+    ----------
+    objective : Objective
+        The problem; gives the initial parameters (:meth:`Objective.init_params`).
+    config : SolverConfig
+        Gives the optimizer whose state slots are allocated.
+    random_state : int, RandomState or None, default=None
+        Seeds the initial parameters and the state's generator.
+    w0 : ndarray of shape (n_params,) or None, default=None
+        Start from these parameters instead of :meth:`Objective.init_params`.
+
+    Returns
+    -------
+    state : SolverState
+        Step count 0, zero optimizer moments.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgd.solver import Objective, ParamLayout, SolverConfig, init_state
+    >>> class LeastSquares(Objective):
+    ...     # F(w) = mean_i (a_i . w - b_i)^2 / 2, unpenalised
+    ...     def __init__(self, A, b):
+    ...         self.A, self.b, self.n_samples = A, b, len(b)
+    ...         self.layout = ParamLayout({"w": (A.shape[1],)})
+    ...     def init_params(self, random_state, statistics=None):
+    ...         return np.zeros(self.layout.size)
+    ...     def value_grad(self, w, idx=None, rng=None):
+    ...         A, b = (self.A, self.b) if idx is None else (self.A[idx], self.b[idx])
+    ...         r = A @ w - b
+    ...         return 0.5 * np.mean(r**2), A.T @ r / len(b)
+    >>> A = np.random.RandomState(0).normal(size=(100, 2))
+    >>> objective = LeastSquares(A, A @ np.array([2.0, -1.0]))
+    >>> state = init_state(objective, SolverConfig(), w0=np.ones(2))
+    >>> state.w, state.opt_state.shape
+    (array([1., 1.]), (2,))
+    """
     rng = check_random_state(random_state)
     w = objective.init_params(rng) if w0 is None else np.array(w0, dtype=objective.dtype)
     w = np.ascontiguousarray(w, dtype=objective.dtype)
@@ -100,6 +160,32 @@ def minimize(
     Returns
     -------
     OptimizeResult
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgd.solver import Objective, ParamLayout, SolverConfig, minimize
+    >>> class LeastSquares(Objective):
+    ...     # F(w) = mean_i (a_i . w - b_i)^2 / 2, unpenalised
+    ...     def __init__(self, A, b):
+    ...         self.A, self.b, self.n_samples = A, b, len(b)
+    ...         self.layout = ParamLayout({"w": (A.shape[1],)})
+    ...     def init_params(self, random_state, statistics=None):
+    ...         return np.zeros(self.layout.size)
+    ...     def value_grad(self, w, idx=None, rng=None):
+    ...         A, b = (self.A, self.b) if idx is None else (self.A[idx], self.b[idx])
+    ...         r = A @ w - b
+    ...         return 0.5 * np.mean(r**2), A.T @ r / len(b)
+    >>> A = np.random.RandomState(0).normal(size=(100, 2))
+    >>> objective = LeastSquares(A, A @ np.array([2.0, -1.0]))
+    >>> config = SolverConfig(batch_size=10, learning_rate_init=0.1, max_iter=50)
+    >>> result = minimize(objective, config, random_state=0)
+    >>> np.round(result.w, 3), result.converged
+    (array([ 2., -1.]), True)
+    >>> from skgd.solver import LBFGS
+    >>> result = minimize(objective, SolverConfig(optimizer=LBFGS()))
+    >>> np.round(result.w, 3), result.converged
+    (array([ 2., -1.]), True)
     """
     config = SolverConfig() if config is None else config
     config.optimizer.validate()
@@ -121,6 +207,11 @@ def minimize(
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"), \
             _progress(config) as progress:
         monitor = Monitor(config, state, objective, validation, progress)
+        if PROX_GRADIENT in config.optimizer.capabilities:
+            # a proximal-gradient method gets the smooth part and the penalty's prox
+            from ._composite import run_composite
+
+            return run_composite(objective, config, state, monitor, callbacks)
         if config.optimizer.full_batch:
             from ._second_order import run_full_batch
 
@@ -179,10 +270,16 @@ def _plan(objective: Objective, cfg: SolverConfig, state: SolverState) -> _Plan:
                  np.arange(steps, dtype=np.float64), np.empty(steps), threads)
 
 
+def _is_full(plan: _Plan) -> bool:
+    """One generic batch of every row per epoch: a full-batch first-order fit."""
+    return plan.steps == 1 and plan.kernel is None
+
+
 def _epoch(objective: Objective, cfg: SolverConfig, state: SolverState,
-           plan: _Plan) -> tuple[float, float, float]:
-    """One epoch; returns (training objective, mean gradient norm, last rate)."""
-    full = plan.steps == 1 and plan.kernel is None
+           plan: _Plan, cert: EpochCertificate | None = None) -> tuple[float, float, float]:
+    """One epoch; returns (training objective, mean gradient norm, last rate). A
+    full-batch epoch measures ``cert`` at its iterate before the step."""
+    full = _is_full(plan)
     # a full batch has no row order (none is drawn: O(n) memory, which a distributed
     # objective must not need on the client)
     order = None if full else _epoch_order(objective.n_samples, cfg, state, plan.order_buf)
@@ -199,7 +296,8 @@ def _epoch(objective: Objective, cfg: SolverConfig, state: SolverState,
                             float(cfg.max_grad_norm or 0.0), plan.threads)
         loss, gnorm = objective.sample_epoch(state.w, state.opt_state, order, ctx)
     else:
-        loss, gnorm = minibatch_epoch(objective, state, order, lrs, plan.batch)
+        loss, gnorm = minibatch_epoch(objective, state, order, lrs, plan.batch,
+                                      None if cert is None else cert.measure)
     loss += penalty_value(cfg, state.w, plan.batch.ranges) if penalty is None else penalty
     state.t += plan.steps
     return loss, gnorm, float(lrs[-1])
@@ -214,11 +312,12 @@ def _run_epochs(objective, cfg: SolverConfig, state: SolverState, monitor: Monit
     good = _snapshot(state, objective) if backoff else None
     good_loss = np.inf
     best = _BestIterate.maybe(objective, cfg, plan)
+    cert = EpochCertificate.maybe(objective, cfg, plan.batch.ranges, _is_full(plan), fresh)
     for _ in range(cfg.max_iter):
         tic = time.perf_counter()
         start = _snapshot(state, objective) if backoff else None
         before = None if best is None else state.w.copy()
-        loss, gnorm, lr = _epoch(objective, cfg, state, plan)
+        loss, gnorm, lr = _epoch(objective, cfg, state, plan, cert)
         n_run += 1
         if _exploded(loss, state):
             if _diverged(cfg, state, objective, good, loss, monitor):
@@ -231,7 +330,8 @@ def _run_epochs(objective, cfg: SolverConfig, state: SolverState, monitor: Monit
         if best is not None:
             best.offer(loss, before)
         state.epoch += 1
-        record = monitor.record(loss, lr, gnorm, time.perf_counter() - tic, [])
+        record = monitor.record(loss, lr, gnorm, time.perf_counter() - tic, [],
+                                None if cert is None else cert.ratio())
         stop = monitor.update(record, plan.sctx)
         stop = any([bool(cb(record, state.params)) for cb in callbacks]) or stop
         if stop:
@@ -242,12 +342,22 @@ def _run_epochs(objective, cfg: SolverConfig, state: SolverState, monitor: Monit
         best.restore_if_better(objective, cfg, state, plan.batch.ranges)
     _warn_if_useless(cfg, state, fresh, state.epoch - first_epoch)
     if not converged and cfg.tol is not None and cfg.warn_on_max_iter and n_run >= cfg.max_iter:
-        warnings.warn(
-            f"Stochastic optimizer: maximum iterations ({cfg.max_iter}) reached and the "
-            "optimization hasn't converged yet. Increase max_iter or tol.",
-            ConvergenceWarning, stacklevel=3,
-        )
+        _warn_max_iter(cfg, cert)
     return OptimizeResult(w=state.params, state=state, n_iter=n_run, converged=converged)
+
+
+def _warn_max_iter(cfg: SolverConfig, cert: EpochCertificate | None) -> None:
+    """ConvergenceWarning of a run that used all ``max_iter`` epochs."""
+    if cert is None:
+        msg = (f"Stochastic optimizer: maximum iterations ({cfg.max_iter}) reached and "
+               "the optimization hasn't converged yet. Increase max_iter or tol.")
+    else:
+        msg = (f"Full-batch {cfg.optimizer.name}: maximum iterations ({cfg.max_iter}) "
+               "reached before the optimality certificate met tol: the relative norm of "
+               f"the proximal-gradient mapping is {cert.ratio():.3g} > tol={cfg.tol:g}. "
+               "Increase max_iter, use solver='auto' (L-BFGS, or FISTA for L1), or "
+               "loosen tol.")
+    warnings.warn(msg, ConvergenceWarning, stacklevel=4)
 
 
 class _BestIterate:
@@ -394,6 +504,7 @@ def _diverged(cfg, state, objective, good, loss, monitor) -> bool:
     stop = state.lr_scale < 1e-8
     state.history.append({"epoch": epoch, "train_loss": float("nan"), "val_loss": None,
                           "val_score": None, "learning_rate": None, "grad_norm": None,
-                          "seconds": 0.0, "events": [("stopped: " if stop else "") + msg]})
+                          "seconds": 0.0, "events": [("stopped: " if stop else "") + msg],
+                          "optimality": None})
     monitor.note(msg)
     return stop

@@ -85,7 +85,13 @@ class ProximalTerm(Component):
         return cached
 
     def check(self, n_params: int) -> None:
-        """Raise ``ValueError`` unless the centre is a finite vector of ``n_params``."""
+        """Raise ``ValueError`` unless the centre is a finite vector of ``n_params``.
+
+        Parameters
+        ----------
+        n_params : int
+            The size of the solver's flat parameter vector.
+        """
         c = self.center
         if c is None or np.ndim(c) != 1 or len(c) != n_params:
             raise ValueError(f"ProximalTerm.center must be a vector of the {n_params} "
@@ -99,26 +105,64 @@ class ProximalTerm(Component):
                 ) * mask
 
     def value(self, w: np.ndarray) -> float:
-        r""":math:`\tfrac{\mu}{2}\|w_S - c_S\|^2`."""
+        r""":math:`\tfrac{\mu}{2}\|w_S - c_S\|^2`.
+
+        Parameters
+        ----------
+        w : ndarray of shape (n_params,)
+            The parameters.
+
+        Returns
+        -------
+        value : float
+            The term's value.
+        """
         if not self.mu:
             return 0.0
         d = self._diff(w)
         return float(0.5 * self.mu * (d @ d))
 
     def add_grad(self, grad: np.ndarray, w: np.ndarray) -> None:
-        r"""Add :math:`\mu(w_S - c_S)` to ``grad``."""
+        r"""Add :math:`\mu(w_S - c_S)` to ``grad`` (in place).
+
+        Parameters
+        ----------
+        grad : ndarray of shape (n_params,)
+            The gradient to add to.
+        w : ndarray of shape (n_params,)
+            The parameters.
+        """
         if self.mu:
             grad += self.mu * self._diff(w)
 
     def add_hessp(self, hv: np.ndarray, v: np.ndarray) -> None:
-        r"""Add :math:`\mu v_S` to the Hessian product ``hv``."""
+        r"""Add :math:`\mu v_S` to the Hessian product ``hv`` (in place).
+
+        Parameters
+        ----------
+        hv : ndarray of shape (n_params,)
+            The Hessian-vector product to add to.
+        v : ndarray of shape (n_params,)
+            The direction.
+        """
         if self.mu:
             hv += self.mu * v * self._covered(v.size)
 
     def apply_prox(self, w: np.ndarray, step: np.ndarray,
                    touched: np.ndarray | None = None) -> None:
-        """In-place proximal step with the per-coordinate ``step``: on every covered
-        coordinate, or on the covered ones among ``touched`` (a sparse gradient's)."""
+        r"""In-place proximal step with the per-coordinate ``step``: on every covered
+        coordinate, or on the covered ones among ``touched`` (a sparse gradient's):
+        :math:`w_j \leftarrow (w_j + \eta_j\mu c_j)/(1 + \eta_j\mu)`.
+
+        Parameters
+        ----------
+        w : ndarray of shape (n_params,)
+            The parameters, updated in place.
+        step : ndarray of shape (n_params,)
+            The optimizer's per-coordinate step :math:`\eta_j`.
+        touched : ndarray of int or None, default=None
+            The coordinates a sparse gradient touched; None = all covered coordinates.
+        """
         if not self.mu:
             return
         center = np.asarray(self.center, dtype=w.dtype)

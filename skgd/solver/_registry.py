@@ -17,10 +17,29 @@ T = TypeVar("T")
 class Registry(Generic[T]):
     """A named collection of component classes.
 
+    The registries of skgd are ``skgd.solver.OPTIMIZERS``, ``SCHEDULES``,
+    ``REGULARIZERS``, ``skgd.losses.LOSSES`` and ``skgd.neural_network.ACTIVATIONS``.
+
     Parameters
     ----------
     kind : str
         What the registry holds ("optimizer", "schedule", ...); used in error messages.
+
+    Examples
+    --------
+    >>> from skgd.solver import OPTIMIZERS, Optimizer
+    >>> from skgd.solver._registry import Registry
+    >>> OPTIMIZERS.get("adam").__name__, "nesterov" in OPTIMIZERS
+    ('Adam', True)
+    >>> type(OPTIMIZERS.resolve("sgd", Optimizer)).__name__
+    'SGD'
+    >>> toys = Registry("toy")
+    >>> @toys.register
+    ... class Hammer:
+    ...     name = "hammer"
+    >>> toys.alias("mallet", "hammer")
+    >>> toys.names(aliases=True), toys.get("mallet") is Hammer
+    (['hammer', 'mallet'], True)
     """
 
     def __init__(self, kind: str) -> None:
@@ -29,7 +48,19 @@ class Registry(Generic[T]):
         self._aliases: dict[str, str] = {}
 
     def register(self, cls: type[T]) -> type[T]:
-        """Class decorator: register ``cls`` under ``cls.name``."""
+        """Class decorator: register ``cls`` under ``cls.name``.
+
+        Parameters
+        ----------
+        cls : type
+            A class with a string class attribute ``name`` not registered yet
+            (``TypeError`` without one, ``ValueError`` when it is taken).
+
+        Returns
+        -------
+        cls : type
+            The class itself, so the decorator leaves it unchanged.
+        """
         name = getattr(cls, "name", None)
         if not isinstance(name, str):
             raise TypeError(f"{cls.__name__} needs a string class attribute 'name'")
@@ -40,7 +71,15 @@ class Registry(Generic[T]):
 
     def alias(self, alias: str, name: str) -> None:
         """Make ``alias`` another name of the class registered as ``name`` (e.g.
-        scikit-learn's ``learning_rate="adaptive"`` for ``"plateau"``)."""
+        scikit-learn's ``learning_rate="adaptive"`` for ``"plateau"``).
+
+        Parameters
+        ----------
+        alias : str
+            The new name (not registered yet).
+        name : str
+            A registered name.
+        """
         if alias in self._classes or alias in self._aliases:
             raise ValueError(f"{self.kind} {alias!r} is already registered")
         self.get(name)
@@ -48,7 +87,20 @@ class Registry(Generic[T]):
 
     def names(self, where=None, *, aliases: bool = False) -> list[str]:
         """Registered names, sorted; ``where(cls)`` filters them, ``aliases`` adds
-        the aliases of the names kept."""
+        the aliases of the names kept.
+
+        Parameters
+        ----------
+        where : callable or None, default=None
+            ``where(cls) -> bool`` keeps the classes it accepts; None keeps all.
+        aliases : bool, default=False
+            Also list the aliases of the kept names.
+
+        Returns
+        -------
+        names : list of str
+            Sorted names.
+        """
         keep = [n for n, c in self._classes.items() if where is None or where(c)]
         if aliases:
             keep += [a for a, n in self._aliases.items() if n in keep]
@@ -56,7 +108,18 @@ class Registry(Generic[T]):
 
     def options(self, where=None) -> RegistryOptions:
         """A scikit-learn parameter constraint accepting the registered names (and
-        aliases) at validation time, so a class registered after import is valid."""
+        aliases) at validation time, so a class registered after import is valid.
+
+        Parameters
+        ----------
+        where : callable or None, default=None
+            ``where(cls) -> bool`` restricts the accepted classes (e.g. regression losses).
+
+        Returns
+        -------
+        constraint : RegistryOptions
+            A ``StrOptions`` whose options are read when a parameter is validated.
+        """
         return RegistryOptions(self, where)
 
     def __contains__(self, name: object) -> bool:
@@ -66,7 +129,18 @@ class Registry(Generic[T]):
         return iter(self.names())
 
     def get(self, name: str) -> type[T]:
-        """The class registered under ``name``."""
+        """The class registered under ``name``.
+
+        Parameters
+        ----------
+        name : str
+            A registered name or alias (``ValueError`` listing the names otherwise).
+
+        Returns
+        -------
+        cls : type
+            The registered class.
+        """
         try:
             return self._classes[self._aliases.get(name, name)]
         except KeyError:
@@ -75,7 +149,20 @@ class Registry(Generic[T]):
             ) from None
 
     def resolve(self, spec: Any, base: type) -> T:
-        """Turn a name or an instance into an instance (names get default parameters)."""
+        """Turn a name or an instance into an instance (names get default parameters).
+
+        Parameters
+        ----------
+        spec : str or object
+            A registered name, or an instance of ``base`` (returned as is).
+        base : type
+            The base class an instance must have (``ValueError`` otherwise).
+
+        Returns
+        -------
+        component : object
+            ``get(spec)()`` for a name, else ``spec``.
+        """
         if isinstance(spec, str):
             return self.get(spec)()
         if isinstance(spec, base):

@@ -51,7 +51,15 @@ class Regularizer(Component):
     """
 
     def coefficients(self) -> tuple[float, float]:
-        """The weights :math:`(l_1, l_2)` of the L1 and half-squared-L2 terms."""
+        r"""The weights :math:`(l_1, l_2)` of the L1 and half-squared-L2 terms.
+
+        Returns
+        -------
+        l1 : float
+            Weight of :math:`\|w\|_1`.
+        l2 : float
+            Weight of :math:`\tfrac12\|w\|_2^2`.
+        """
         raise NotImplementedError
 
     @classmethod
@@ -81,8 +89,25 @@ class Regularizer(Component):
         return SMOOTH in self.capabilities
 
     def value(self, w: np.ndarray, alpha: float, coords: np.ndarray) -> float:
-        """:math:`\\alpha(l_1\\|w_P\\|_1 + \\tfrac{l_2}{2}\\|w_P\\|^2)` over coordinates P
-        (an index array, or ``[start, stop)`` blocks as for :meth:`prox`)."""
+        r""":math:`\alpha(l_1\|w_P\|_1 + \tfrac{l_2}{2}\|w_P\|^2)` over coordinates P
+        (an index array, or ``[start, stop)`` blocks as for :meth:`apply_prox`); a
+        separable penalty gives :math:`\alpha\sum_{j \in P} r(w_j)`.
+
+        Parameters
+        ----------
+        w : ndarray of shape (n_params,)
+            The flat parameter vector.
+        alpha : float
+            The penalty strength.
+        coords : ndarray of int
+            The penalised coordinates: an index array, or an ``(r, 2)`` array of
+            ``[start, stop)`` blocks.
+
+        Returns
+        -------
+        value : float
+            :math:`\alpha R(w_P)`.
+        """
         if alpha == 0:
             return 0.0
         if self._separable():
@@ -102,7 +127,20 @@ class Regularizer(Component):
         return float(alpha * total)
 
     def add_smooth_grad(self, grad: np.ndarray, w: np.ndarray, alpha: float, coords) -> None:
-        """Add the gradient of the L2 part, :math:`\\alpha l_2 w_P`, to ``grad``."""
+        r"""Add the gradient of the L2 part, :math:`\alpha l_2 w_P`, to ``grad`` (in place;
+        for a separable penalty, :math:`\alpha r'(w_P)`).
+
+        Parameters
+        ----------
+        grad : ndarray of shape (n_params,)
+            The gradient to add to.
+        w : ndarray of shape (n_params,)
+            The parameters.
+        alpha : float
+            The penalty strength.
+        coords : ndarray of int
+            Index array of the penalised coordinates.
+        """
         if not alpha:
             return
         if self._separable():
@@ -118,10 +156,25 @@ class Regularizer(Component):
 
     def apply_prox(self, w: np.ndarray, step: np.ndarray, alpha: float,
                    coords: np.ndarray) -> None:
-        """In-place proximal step on ``w[coords]`` with per-coordinate ``step``.
+        r"""In-place proximal step on ``w[coords]`` with per-coordinate ``step``.
 
         ``coords`` is an index array, or an ``(r, 2)`` array of ``[start, stop)`` blocks
-        when its second dimension is 2 and it is 2-D (the dense mini-batch path).
+        when its second dimension is 2 and it is 2-D (the dense mini-batch path). The step
+        is :math:`w_j \leftarrow \operatorname{prox}_{\eta_j \alpha R}(w_j)`, e.g.
+        soft-thresholding by :math:`\eta_j \alpha l_1` then shrinking by
+        :math:`1/(1+\eta_j \alpha l_2)`.
+
+        Parameters
+        ----------
+        w : ndarray of shape (n_params,)
+            The parameters, updated in place.
+        step : ndarray of shape (n_params,)
+            The optimizer's per-coordinate step :math:`\eta_j`.
+        alpha : float
+            The penalty strength.
+        coords : ndarray of int
+            The penalised coordinates: an index array, or an ``(r, 2)`` array of
+            ``[start, stop)`` blocks.
         """
         if self._separable():
             if alpha:
@@ -168,7 +221,15 @@ def _blocks(w: np.ndarray, coords: np.ndarray):
 
 @REGULARIZERS.register
 class NoPenalty(Regularizer):
-    """No penalty."""
+    """No penalty.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgd.solver import NoPenalty
+    >>> NoPenalty().coefficients(), NoPenalty().value(np.ones(3), 1.0, np.arange(3))
+    ((0.0, 0.0), 0.0)
+    """
 
     name = "none"
 
@@ -179,7 +240,19 @@ class NoPenalty(Regularizer):
 @REGULARIZERS.register
 class L2(Regularizer):
     r"""Ridge penalty :math:`\tfrac{\alpha}{2}\|w\|_2^2` (proximal step
-    :math:`w \leftarrow w/(1+\eta\alpha)`)."""
+    :math:`w \leftarrow w/(1+\eta\alpha)`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgd.solver import L2
+    >>> w = np.array([2.0, -4.0])
+    >>> L2().value(w, 0.1, np.arange(2))  # 0.1 * (4 + 16) / 2
+    1.0
+    >>> L2().apply_prox(w, np.full(2, 1.0), 1.0, np.arange(2))  # w / (1 + 1 * 1)
+    >>> w
+    array([ 1., -2.])
+    """
 
     name = "l2"
 
@@ -190,7 +263,17 @@ class L2(Regularizer):
 @REGULARIZERS.register
 class L1(Regularizer):
     r"""Lasso penalty :math:`\alpha\|w\|_1` (proximal step: soft-thresholding by
-    :math:`\eta\alpha`)."""
+    :math:`\eta\alpha`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgd.solver import L1
+    >>> w = np.array([0.3, -2.0, 1.0])
+    >>> L1().apply_prox(w, np.full(3, 1.0), 0.5, np.arange(3))  # soft-threshold by 0.5
+    >>> w
+    array([ 0. , -1.5,  0.5])
+    """
 
     name = "l1"
 
@@ -206,6 +289,17 @@ class ElasticNet(Regularizer):
     ----------
     l1_ratio : float, default=0.15
         The mixing :math:`\rho \in [0, 1]` (scikit-learn's SGD convention).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgd.solver import ElasticNet
+    >>> ElasticNet(l1_ratio=0.5).coefficients()
+    (0.5, 0.5)
+    >>> w = np.array([0.3, -2.0])
+    >>> ElasticNet(l1_ratio=0.5).apply_prox(w, np.ones(2), 1.0, np.arange(2))
+    >>> w
+    array([ 0., -1.])
     """
 
     name = "elasticnet"
@@ -220,7 +314,29 @@ class ElasticNet(Regularizer):
 
 
 def resolve_penalty(penalty, l1_ratio: float = 0.15) -> Regularizer:
-    """A regularizer from ``None``, a registered name or a :class:`Regularizer`."""
+    """A regularizer from ``None``, a registered name or a :class:`Regularizer`.
+
+    Parameters
+    ----------
+    penalty : str, Regularizer or None
+        ``None`` (no penalty), a name of ``REGULARIZERS`` (``"l2"``, ``"l1"``,
+        ``"elasticnet"``, ``"none"``) or a regularizer object (returned as is).
+    l1_ratio : float, default=0.15
+        The mixing of ``"elasticnet"``.
+
+    Returns
+    -------
+    regularizer : Regularizer
+        The penalty object.
+
+    Examples
+    --------
+    >>> from skgd.solver import resolve_penalty
+    >>> resolve_penalty("elasticnet", l1_ratio=0.3)
+    ElasticNet(l1_ratio=0.3)
+    >>> resolve_penalty(None)
+    NoPenalty()
+    """
     if penalty is None:
         return NoPenalty()
     if penalty == "elasticnet":

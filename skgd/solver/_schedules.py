@@ -22,7 +22,29 @@ SCHEDULES: Registry = Registry("learning_rate")
 
 @dataclass(frozen=True)
 class ScheduleContext:
-    """What a schedule may depend on besides the update count."""
+    r"""What a schedule may depend on besides the update count.
+
+    Parameters
+    ----------
+    lr0 : float
+        The initial step size :math:`\eta_0` (``learning_rate_init``).
+    steps_per_epoch : int
+        Updates per epoch :math:`n_b` (rows / batch size; 1 for full-batch GD).
+    max_iter : int
+        Planned epochs; :attr:`total_steps` :math:`T` = ``max_iter * steps_per_epoch``.
+    alpha : float, default=0.0
+        The penalty strength (used by ``optimal``).
+    dloss : callable or None, default=None
+        ``dloss(p)``: the loss's derivative at prediction ``p`` with target 1
+        (:meth:`skgd.losses.Loss.dloss`, used by ``optimal``).
+
+    Examples
+    --------
+    >>> from skgd.solver import ScheduleContext
+    >>> ctx = ScheduleContext(lr0=0.1, steps_per_epoch=10, max_iter=5)
+    >>> ctx.total_steps
+    50
+    """
 
     lr0: float
     steps_per_epoch: int
@@ -32,27 +54,80 @@ class ScheduleContext:
 
     @property
     def total_steps(self) -> int:
+        """The planned number of updates :math:`T` (``max_iter * steps_per_epoch``, at least 1)."""
         return max(1, self.max_iter * self.steps_per_epoch)
 
 
 class Schedule(Component):
-    """Base class: :meth:`rates` gives the step sizes of update counts ``t``."""
+    """Base class: :meth:`rates` gives the step sizes of update counts ``t``.
+
+    A new schedule is one class with its hyperparameters in ``__init__`` and
+    :meth:`rates` (optionally :meth:`on_plateau`); registering it with
+    ``@SCHEDULES.register`` makes its ``name`` valid for ``learning_rate=``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgd.solver import Schedule, ScheduleContext
+    >>> class Halving(Schedule):
+    ...     name = "halving_example"
+    ...     def rates(self, t, ctx):
+    ...         return ctx.lr0 * 0.5 ** (t // ctx.steps_per_epoch)
+    >>> Halving().rates(np.arange(4.0), ScheduleContext(lr0=1.0, steps_per_epoch=2, max_iter=2))
+    array([1. , 1. , 0.5, 0.5])
+    """
 
     def rates(self, t: np.ndarray, ctx: ScheduleContext) -> np.ndarray:
-        """Step sizes of the update counts ``t`` (float64). ``t`` is a buffer the loop
+        r"""Step sizes of the update counts ``t`` (float64). ``t`` is a buffer the loop
         refills every epoch: return a new array or ``t`` itself, and keep no reference
-        to it after the call."""
+        to it after the call.
+
+        Parameters
+        ----------
+        t : ndarray of float64
+            0-based update counts.
+        ctx : ScheduleContext
+            The initial rate, updates per epoch, planned epochs and the problem's
+            ``alpha`` and loss derivative.
+
+        Returns
+        -------
+        rates : ndarray of float64, shape of ``t``
+            The step size :math:`\eta_t` of every count.
+        """
         raise NotImplementedError
 
     def on_plateau(self, scale: float, ctx: ScheduleContext) -> float | None:
         """Called when the stopping monitor sees a plateau. Return a new multiplier of
-        the rates to continue training, or None to let the monitor stop."""
+        the rates to continue training, or None to let the monitor stop.
+
+        Parameters
+        ----------
+        scale : float
+            The current multiplier of the rates (1 until a first plateau).
+        ctx : ScheduleContext
+            The schedule's context.
+
+        Returns
+        -------
+        scale : float or None
+            The new multiplier, or None (the default) to stop.
+        """
         return None
 
 
 @SCHEDULES.register
 class Constant(Schedule):
-    r""":math:`\eta_t = \eta_0`."""
+    r""":math:`\eta_t = \eta_0`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgd.solver import Constant, ScheduleContext
+    >>> ctx = ScheduleContext(lr0=0.1, steps_per_epoch=10, max_iter=5)
+    >>> Constant().rates(np.array([0.0, 10.0, 20.0, 40.0]), ctx).round(4)
+    array([0.1, 0.1, 0.1, 0.1])
+    """
 
     name = "constant"
 
@@ -68,6 +143,14 @@ class InvScaling(Schedule):
     ----------
     power_t : float, default=0.25
         The exponent :math:`p`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgd.solver import InvScaling, ScheduleContext
+    >>> ctx = ScheduleContext(lr0=0.1, steps_per_epoch=10, max_iter=5)
+    >>> InvScaling(power_t=0.5).rates(np.array([0.0, 10.0, 20.0, 40.0]), ctx).round(4)
+    array([0.1   , 0.0302, 0.0218, 0.0156])
     """
 
     name = "invscaling"
@@ -104,6 +187,16 @@ class Optimal(Schedule):
     References
     ----------
     Bottou (2012), "Stochastic gradient descent tricks".
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgd.losses import SquaredError
+    >>> from skgd.solver import Optimal, ScheduleContext
+    >>> ctx = ScheduleContext(lr0=0.1, steps_per_epoch=10, max_iter=5, alpha=0.01,
+    ...                       dloss=SquaredError().dloss)
+    >>> Optimal().rates(np.array([0.0, 10.0, 40.0]), ctx).round(4)
+    array([0.7597, 0.7061, 0.5827])
     """
 
     name = "optimal"
@@ -131,6 +224,14 @@ class Step(Schedule):
         Epochs between decays.
     gamma : float, default=0.5
         Decay factor.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgd.solver import Step, ScheduleContext
+    >>> ctx = ScheduleContext(lr0=0.1, steps_per_epoch=10, max_iter=5)
+    >>> Step(step_size=2, gamma=0.5).rates(np.array([0.0, 10.0, 20.0, 40.0]), ctx).round(4)
+    array([0.1  , 0.1  , 0.05 , 0.025])
     """
 
     name = "step"
@@ -152,6 +253,14 @@ class Exponential(Schedule):
     ----------
     gamma : float, default=0.95
         Decay per epoch.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgd.solver import Exponential, ScheduleContext
+    >>> ctx = ScheduleContext(lr0=0.1, steps_per_epoch=10, max_iter=5)
+    >>> Exponential(gamma=0.5).rates(np.array([0.0, 10.0, 20.0, 40.0]), ctx).round(4)
+    array([0.1   , 0.05  , 0.025 , 0.0062])
     """
 
     name = "exponential"
@@ -181,6 +290,14 @@ class Cosine(Schedule):
     References
     ----------
     Loshchilov & Hutter (2017), "SGDR: stochastic gradient descent with warm restarts".
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgd.solver import Cosine, ScheduleContext
+    >>> ctx = ScheduleContext(lr0=0.1, steps_per_epoch=10, max_iter=5)
+    >>> Cosine(min_ratio=0.1).rates(np.array([0.0, 10.0, 20.0, 40.0]), ctx).round(4)
+    array([0.1   , 0.0914, 0.0689, 0.0186])
     """
 
     name = "cosine"
@@ -203,6 +320,14 @@ class WarmupCosine(Schedule):
         Share of :math:`T` spent warming up.
     min_ratio : float, default=0.0
         Final rate relative to :math:`\eta_0`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgd.solver import WarmupCosine, ScheduleContext
+    >>> ctx = ScheduleContext(lr0=0.1, steps_per_epoch=10, max_iter=5)
+    >>> WarmupCosine(warmup_fraction=0.2).rates(np.array([0.0, 10.0, 20.0, 40.0]), ctx).round(4)
+    array([0.01  , 0.1   , 0.0854, 0.0146])
     """
 
     name = "warmup_cosine"
@@ -237,6 +362,14 @@ class OneCycle(Schedule):
     References
     ----------
     Smith & Topin (2019), "Super-convergence"; PyTorch's ``OneCycleLR``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgd.solver import OneCycle, ScheduleContext
+    >>> ctx = ScheduleContext(lr0=0.1, steps_per_epoch=10, max_iter=5)
+    >>> OneCycle(pct_start=0.3).rates(np.array([0.0, 10.0, 20.0, 40.0]), ctx).round(4)
+    array([0.004 , 0.076 , 0.095 , 0.0188])
     """
 
     name = "onecycle"
@@ -269,6 +402,16 @@ class Plateau(Schedule):
         Multiplier applied at each plateau, in (0, 1).
     min_lr : float, default=1e-6
         Stop when the rate drops below this.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgd.solver import Plateau, ScheduleContext
+    >>> ctx = ScheduleContext(lr0=0.1, steps_per_epoch=10, max_iter=5)
+    >>> Plateau(factor=0.2).rates(np.array([0.0, 10.0, 20.0, 40.0]), ctx).round(4)
+    array([0.1, 0.1, 0.1, 0.1])
+    >>> Plateau(factor=0.2).on_plateau(1.0, ctx)  # the rate multiplier after a plateau
+    0.2
     """
 
     name = "plateau"

@@ -25,6 +25,11 @@ class Monitor:
     early; with it, ``tol=None`` counts any rise of the score as an improvement. With
     ``early_stopping`` the weights of the best validation score are restored at the
     end.
+
+    A full-batch first-order fit records its relative optimality certificate
+    (:mod:`skgd.solver._certificate`) as ``optimality``: it stops once that is at
+    most ``tol``, and a loss plateau then only lowers the rate of the ``plateau``
+    schedule (with ``early_stopping`` the validation rule stops it too).
     """
 
     def __init__(self, cfg, state, objective, validation, progress=None) -> None:
@@ -39,16 +44,18 @@ class Monitor:
         self.converged = False
 
     def record(self, loss: float, lr: float | None, gnorm: float, seconds: float,
-               events: list[str]) -> dict[str, Any]:
+               events: list[str], optimality: float | None = None) -> dict[str, Any]:
         """Append this epoch's history record (evaluating the validation data): the one
         record of every path (``lr`` is None for the full-batch L-BFGS/Newton
-        iterations)."""
+        iterations; ``optimality`` is the relative certificate of a full-batch
+        first-order fit, None elsewhere)."""
         val_loss = val_score = None
         if self.validation is not None:
             val_loss, val_score = self.validation.evaluate(self.state.params)
         rec = {"epoch": self.state.epoch, "train_loss": float(loss), "val_loss": val_loss,
                "val_score": val_score, "learning_rate": lr, "grad_norm": float(gnorm),
-               "seconds": seconds, "events": events}
+               "seconds": seconds, "events": events,
+               "optimality": None if optimality is None else float(optimality)}
         self.state.history.append(rec)
         if self.progress is not None:
             self.progress.epoch(rec)
@@ -78,17 +85,45 @@ class Monitor:
             improved = judge(-loss, -st.best_loss, tol)[1]
         st.best_loss = min(st.best_loss, loss)
         st.no_improvement = 0 if improved else st.no_improvement + 1
+        certificate = rec.get("optimality")
+        if certificate is not None:
+            return self._certified(rec, certificate, sctx)
         if (cfg.tol is None and not cfg.early_stopping
                 or st.no_improvement < cfg.n_iter_no_change):
             return False
-        # the full-batch L-BFGS/Newton iterations (sctx None) have no schedule to ask
-        new_scale = None if sctx is None else cfg.schedule.on_plateau(st.lr_scale, sctx)
-        if new_scale is not None:
-            st.lr_scale = new_scale
-            st.no_improvement = 0
-            rec["events"].append(f"plateau: learning-rate scale {new_scale:g}")
+        if self._lowered_rate(rec, sctx):
             return False
         self.converged = True
+        return True
+
+    def _certified(self, rec: dict[str, Any], certificate: float, sctx) -> bool:
+        """The rule of a full-batch first-order fit: stop once the relative
+        certificate is at most ``tol``; without ``early_stopping`` a loss plateau
+        only lowers the rate of the ``plateau`` schedule (never stops)."""
+        st, cfg = self.state, self.cfg
+        if cfg.tol is not None and certificate <= cfg.tol:
+            self.converged = True
+            return True
+        if st.no_improvement < cfg.n_iter_no_change:
+            return False
+        if not cfg.early_stopping:
+            self._lowered_rate(rec, sctx)
+            return False
+        if self._lowered_rate(rec, sctx):
+            return False
+        self.converged = True  # the validation rule stopped it, as on every path
+        return True
+
+    def _lowered_rate(self, rec: dict[str, Any], sctx) -> bool:
+        """Ask the schedule on a plateau; True when it lowered the rate."""
+        st = self.state
+        # the full-batch L-BFGS/Newton iterations (sctx None) have no schedule to ask
+        new_scale = None if sctx is None else self.cfg.schedule.on_plateau(st.lr_scale, sctx)
+        if new_scale is None:
+            return False
+        st.lr_scale = new_scale
+        st.no_improvement = 0
+        rec["events"].append(f"plateau: learning-rate scale {new_scale:g}")
         return True
 
     def finish(self, cfg) -> None:

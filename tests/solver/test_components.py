@@ -1,4 +1,4 @@
-"""User components written in plain Python (``examples/custom_components.py``), on every
+"""User components written in plain Python (``examples/plot_custom_components.py``), on every
 path of every estimator."""
 
 import warnings

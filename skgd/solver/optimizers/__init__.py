@@ -28,7 +28,8 @@ __all__ = [
     "AMSGrad",
 ]
 
+from .fista import FISTA  # noqa: E402
 from .lbfgs import LBFGS  # noqa: E402
 from .newton import Newton  # noqa: E402
 
-__all__ += ["LBFGS", "Newton"]
+__all__ += ["LBFGS", "Newton", "FISTA"]

@@ -10,7 +10,13 @@ import numpy as np
 from sklearn.utils._param_validation import validate_parameter_constraints
 
 from ...utils._compat import Interval
-from .._capabilities import FULL_BATCH, PLAIN_STEP, RULE, SECOND_ORDER  # noqa: F401
+from .._capabilities import (  # noqa: F401
+    FULL_BATCH,
+    PLAIN_STEP,
+    PROX_GRADIENT,
+    RULE,
+    SECOND_ORDER,
+)
 from .._component import Component
 from .._registry import Registry
 from .._rule_source import RuleShape
@@ -41,6 +47,12 @@ class Optimizer(Component):
     its Hessian product (capability ``SECOND_ORDER``), and ``callback(w)`` is called
     after every accepted iterate -- it records the epoch like any other path and a
     truthy return means stop.
+
+    A full-batch proximal-gradient method (capabilities ``FULL_BATCH`` and
+    ``PROX_GRADIENT``, as FISTA) implements ``run(problem, w0, max_iter, tol, callback)``
+    on a :class:`~skgd.solver._composite.CompositeProblem` (smooth part, its gradient,
+    the penalty's proximal operator) and reports each iterate as
+    ``callback(w, objective_value, certificate)``.
 
     Examples
     --------
@@ -91,6 +103,24 @@ class Optimizer(Component):
         :math:`-\delta`, and ``step`` is the effective step size a penalty's proximal
         operator uses for this coordinate (``lr`` for a method without
         per-coordinate scaling).
+
+        Parameters
+        ----------
+        g : float
+            The coordinate's gradient.
+        *args : float
+            Its state values (one per slot), then the constants of :meth:`prepare`
+            (by default the learning rate ``lr``, the step count ``t`` and the
+            hyperparameters).
+
+        Returns
+        -------
+        delta : float
+            The parameter moves by :math:`-\delta`.
+        step : float
+            The effective step size of the proximal step.
+        *new_slots : float
+            The updated state values.
         """
         raise NotImplementedError
 
@@ -129,6 +159,7 @@ class Optimizer(Component):
 
     @property
     def n_slots(self) -> int:
+        """Number of state arrays (``len(slots)``)."""
         return len(self.slots)
 
     def hyperparameters(self) -> np.ndarray:
@@ -140,17 +171,60 @@ class Optimizer(Component):
     def fused_l2_hyperparameters(self, l2: float) -> np.ndarray:
         r"""Hyperparameters that make the rule also apply the L2 proximal step
         :math:`w \leftarrow w/(1+\eta\,l_2)` (``l2`` already times ``alpha``) in the
-        same pass over the parameters."""
+        same pass over the parameters.
+
+        Parameters
+        ----------
+        l2 : float
+            The L2 coefficient of the fused proximal step (the penalty's L2 weight times
+            ``alpha``).
+
+        Returns
+        -------
+        hyperparameters : ndarray of shape (n_hyperparameters + 1,)
+            :meth:`hyperparameters` with ``l2`` as the last entry.
+        """
         hp = self.hyperparameters()
         hp[-1] = l2
         return hp
 
     def init_state(self, n: int, dtype) -> np.ndarray:
-        """Fresh optimizer state for ``n`` parameters (moments start at zero)."""
+        """Fresh optimizer state for ``n`` parameters (moments start at zero).
+
+        Parameters
+        ----------
+        n : int
+            Number of parameters.
+        dtype : dtype
+            The parameters' dtype.
+
+        Returns
+        -------
+        state : ndarray of shape (max(n_slots, 1) * n,)
+            Zeros: the slots of all coordinates in one flat array.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skgd.solver import Adam
+        >>> Adam().init_state(3, np.float64).shape  # two slots (m, v) of 3 entries
+        (6,)
+        """
         return np.zeros(max(self.n_slots, 1) * n, dtype=dtype)
 
     def rule(self, dtype):
-        """The compiled update rule for parameters of ``dtype``."""
+        """The compiled update rule for parameters of ``dtype``.
+
+        Parameters
+        ----------
+        dtype : dtype
+            float64 or float32.
+
+        Returns
+        -------
+        rule : numba cfunc
+            The rule over raw pointers that the compiled loops call.
+        """
         return self.rules()[np.dtype(dtype)]
 
     def validate(self) -> None:

@@ -28,6 +28,18 @@ class Adadelta(Optimizer):
     References
     ----------
     Zeiler (2012), "ADADELTA: an adaptive learning rate method", arXiv:1212.5701.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgd.linear_model import LinearRegression
+    >>> from skgd.solver import Adadelta
+    >>> X = np.random.RandomState(0).normal(size=(100, 2))
+    >>> y = X @ np.array([1.0, -1.0]) + 0.5
+    >>> reg = LinearRegression(solver=Adadelta(), learning_rate="constant",
+    ...                        learning_rate_init=1.0, alpha=0.0, random_state=0).fit(X, y)
+    >>> np.round(reg.coef_, 2), np.round(reg.intercept_, 2)
+    (array([ 1., -1.]), array([0.5]))
     """
 
     name = "adadelta"

@@ -18,6 +18,20 @@ class Adagrad(Optimizer):
     ----------
     Duchi, Hazan & Singer (2011), "Adaptive subgradient methods for online learning and
     stochastic optimization", JMLR 12.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgd.linear_model import LinearRegression
+    >>> from skgd.solver import Adagrad
+    >>> Adagrad.update(2.0, 0.0, 0.1, 1, 1e-10)  # (delta, step, G)
+    (0.099999999995, 0.0499999999975, 4.0)
+    >>> X = np.random.RandomState(0).normal(size=(100, 2))
+    >>> y = X @ np.array([1.0, -1.0]) + 0.5
+    >>> reg = LinearRegression(solver=Adagrad(), learning_rate="constant",
+    ...                        learning_rate_init=0.1, alpha=0.0, random_state=0).fit(X, y)
+    >>> np.round(reg.coef_, 2), np.round(reg.intercept_, 2)
+    (array([ 1., -1.]), array([0.5]))
     """
 
     name = "adagrad"

@@ -24,6 +24,18 @@ class AMSGrad(Optimizer):
     References
     ----------
     Reddi, Kale & Kumar (2018), "On the convergence of Adam and beyond", ICLR.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgd.linear_model import LinearRegression
+    >>> from skgd.solver import AMSGrad
+    >>> X = np.random.RandomState(0).normal(size=(100, 2))
+    >>> y = X @ np.array([1.0, -1.0]) + 0.5
+    >>> reg = LinearRegression(solver=AMSGrad(), learning_rate="constant",
+    ...                        learning_rate_init=0.05, alpha=0.0, random_state=0).fit(X, y)
+    >>> np.round(reg.coef_, 2), np.round(reg.intercept_, 2)
+    (array([ 1., -1.]), array([0.5]))
     """
 
     name = "amsgrad"
@@ -38,6 +50,28 @@ class AMSGrad(Optimizer):
     @staticmethod
     def prepare(lr, t, beta_1, beta_2, epsilon):
         # bias corrections of the zero-initialised moments, once per update
+        r"""The constants of one update call, computed once per update instead of per
+        coordinate: the hyperparameters and the bias corrections
+        :math:`1-\beta_1^t`, :math:`1-\beta_2^t`.
+
+        Parameters
+        ----------
+        lr : float
+            The scheduled learning rate :math:`\eta_t`.
+        t : float
+            The 1-based update count.
+        beta_1 : float
+            Decay of the first moment.
+        beta_2 : float
+            Decay of the second moment.
+        epsilon : float
+            The stabilising epsilon.
+
+        Returns
+        -------
+        constants : tuple of float
+            The arguments that follow the state slots in :meth:`update`.
+        """
         return lr, beta_1, beta_2, epsilon, 1.0 - beta_1**t, 1.0 - beta_2**t
 
     @staticmethod

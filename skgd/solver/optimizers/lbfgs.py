@@ -34,6 +34,21 @@ class LBFGS(Optimizer):
     References
     ----------
     Liu & Nocedal (1989); Byrd, Lu, Nocedal & Zhu (1995), L-BFGS-B.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgd.solver import LBFGS
+    >>> opt = LBFGS(history_size=20)
+    >>> w, n_iter, converged = opt.run(lambda w: (0.5 * w @ w - w.sum(), w - 1.0),
+    ...                                lambda w, v: v, np.zeros(3), 100, 1e-8, lambda w: False)
+    >>> np.round(w, 6), converged
+    (array([1., 1., 1.]), True)
+    >>> from sklearn.datasets import load_iris
+    >>> from skgd.linear_model import LogisticRegression
+    >>> X, y = load_iris(return_X_y=True)
+    >>> round(LogisticRegression(solver=opt).fit(X, y).score(X, y), 2)
+    0.97
     """
 
     name = "lbfgs"
@@ -47,8 +62,34 @@ class LBFGS(Optimizer):
 
     def run(self, fun_grad: Callable, hessp: Callable | None, w0: np.ndarray,
             max_iter: int, tol: float, callback: Callable) -> tuple[np.ndarray, int, bool]:
-        """Minimise ``fun_grad`` from ``w0``; returns (w, iterations, converged).
-        ``callback(w)`` runs after each iteration; a truthy return stops the run."""
+        r"""Minimise ``fun_grad`` from ``w0``; returns (w, iterations, converged).
+
+        ``callback(w)`` runs after each iteration; a truthy return stops the run.
+
+        Parameters
+        ----------
+        fun_grad : callable
+            ``fun_grad(w) -> (f, g)``: the penalised full-batch objective and its gradient.
+        hessp : callable or None
+            ``hessp(w, v)``: the Hessian of the objective at ``w`` times ``v`` (unused).
+        w0 : ndarray of shape (n_params,)
+            The starting point.
+        max_iter : int
+            Maximum number of iterations.
+        tol : float
+            Gradient tolerance: stop when :math:`\max_j |\nabla_j F| \le` ``tol``.
+        callback : callable
+            ``callback(w)`` after each accepted iterate; a truthy return stops the run.
+
+        Returns
+        -------
+        w : ndarray of shape (n_params,)
+            The last iterate.
+        n_iter : int
+            Iterations run.
+        converged : bool
+            Whether the stopping criterion was met.
+        """
 
         g0: list[float] = []
 

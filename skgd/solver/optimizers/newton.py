@@ -53,6 +53,21 @@ class Newton(Optimizer):
     References
     ----------
     Nocedal & Wright (2006), "Numerical optimization", chapter 7.1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgd.solver import Newton
+    >>> opt = Newton(max_cg_iter=50)
+    >>> w, n_iter, converged = opt.run(lambda w: (0.5 * w @ w - w.sum(), w - 1.0),
+    ...                                lambda w, v: v, np.zeros(3), 100, 1e-8, lambda w: False)
+    >>> np.round(w, 6), converged
+    (array([1., 1., 1.]), True)
+    >>> from sklearn.datasets import load_iris
+    >>> from skgd.linear_model import LogisticRegression
+    >>> X, y = load_iris(return_X_y=True)
+    >>> round(LogisticRegression(solver=opt).fit(X, y).score(X, y), 2)
+    0.97
     """
 
     name = "newton"
@@ -64,6 +79,33 @@ class Newton(Optimizer):
 
     def run(self, fun_grad: Callable, hessp: Callable | None, w0: np.ndarray,
             max_iter: int, tol: float, callback: Callable) -> tuple[np.ndarray, int, bool]:
+        r"""Minimise ``fun_grad`` from ``w0`` by Newton-CG steps with Armijo backtracking.
+
+        Parameters
+        ----------
+        fun_grad : callable
+            ``fun_grad(w) -> (f, g)``: the penalised full-batch objective and its gradient.
+        hessp : callable or None
+            ``hessp(w, v)``: the Hessian of the objective at ``w`` times ``v``;
+            required (``ValueError`` when None).
+        w0 : ndarray of shape (n_params,)
+            The starting point.
+        max_iter : int
+            Maximum number of iterations.
+        tol : float
+            Gradient tolerance: stop when :math:`\max_j |\nabla_j F| \le` ``tol``.
+        callback : callable
+            ``callback(w)`` after each accepted iterate; a truthy return stops the run.
+
+        Returns
+        -------
+        w : ndarray of shape (n_params,)
+            The last iterate.
+        n_iter : int
+            Iterations run.
+        converged : bool
+            Whether the stopping criterion was met.
+        """
         if hessp is None:
             raise ValueError("solver='newton' needs an objective with Hessian products")
         w = w0.astype(np.float64)
@@ -81,7 +123,9 @@ class Newton(Optimizer):
                     break
                 gamma *= 0.5
             else:
-                return w, it, False  # no decrease possible: at machine precision
+                # no decrease possible (machine precision, or a failed line search on
+                # badly scaled data): this iteration took no step
+                return w, it - 1, False
             if abs(f - f_new) <= 64 * np.finfo(float).eps * max(abs(f), 1.0) and gamma < 1:
                 w, f, g = w_new, f_new, g_new
                 callback(w)

@@ -20,6 +20,18 @@ class RMSprop(Optimizer):
     References
     ----------
     Tieleman & Hinton (2012), Lecture 6.5 of "Neural networks for machine learning".
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgd.linear_model import LinearRegression
+    >>> from skgd.solver import RMSprop
+    >>> X = np.random.RandomState(0).normal(size=(100, 2))
+    >>> y = X @ np.array([1.0, -1.0]) + 0.5
+    >>> reg = LinearRegression(solver=RMSprop(rho=0.9), learning_rate="constant",
+    ...                        learning_rate_init=0.01, alpha=0.0, random_state=0).fit(X, y)
+    >>> np.round(reg.coef_, 2), np.round(reg.intercept_, 2)
+    (array([ 1., -1.]), array([0.5]))
     """
 
     name = "rmsprop"
