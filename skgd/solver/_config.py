@@ -131,18 +131,8 @@ class Validation:
     Examples
     --------
     >>> import numpy as np
-    >>> from skgd.solver import Objective, ParamLayout, Validation
-    >>> class LeastSquares(Objective):
-    ...     # F(w) = mean_i (a_i . w - b_i)^2 / 2, unpenalised
-    ...     def __init__(self, A, b):
-    ...         self.A, self.b, self.n_samples = A, b, len(b)
-    ...         self.layout = ParamLayout({"w": (A.shape[1],)})
-    ...     def init_params(self, random_state, statistics=None):
-    ...         return np.zeros(self.layout.size)
-    ...     def value_grad(self, w, idx=None, rng=None):
-    ...         A, b = (self.A, self.b) if idx is None else (self.A[idx], self.b[idx])
-    ...         r = A @ w - b
-    ...         return 0.5 * np.mean(r**2), A.T @ r / len(b)
+    >>> from skgd.solver import Validation
+    >>> from skgd.solver._example import LeastSquares
     >>> A = np.random.RandomState(0).normal(size=(100, 2))
     >>> objective = LeastSquares(A, A @ np.array([2.0, -1.0]))
     >>> validation = Validation(objective)
@@ -217,18 +207,8 @@ class SolverState:
     Examples
     --------
     >>> import numpy as np
-    >>> from skgd.solver import Objective, ParamLayout, SolverConfig, init_state, minimize
-    >>> class LeastSquares(Objective):
-    ...     # F(w) = mean_i (a_i . w - b_i)^2 / 2, unpenalised
-    ...     def __init__(self, A, b):
-    ...         self.A, self.b, self.n_samples = A, b, len(b)
-    ...         self.layout = ParamLayout({"w": (A.shape[1],)})
-    ...     def init_params(self, random_state, statistics=None):
-    ...         return np.zeros(self.layout.size)
-    ...     def value_grad(self, w, idx=None, rng=None):
-    ...         A, b = (self.A, self.b) if idx is None else (self.A[idx], self.b[idx])
-    ...         r = A @ w - b
-    ...         return 0.5 * np.mean(r**2), A.T @ r / len(b)
+    >>> from skgd.solver import SolverConfig, init_state, minimize
+    >>> from skgd.solver._example import LeastSquares
     >>> A = np.random.RandomState(0).normal(size=(100, 2))
     >>> objective = LeastSquares(A, A @ np.array([2.0, -1.0]))
     >>> state = init_state(objective, SolverConfig(), random_state=0)
@@ -297,18 +277,8 @@ class OptimizeResult:
     Examples
     --------
     >>> import numpy as np
-    >>> from skgd.solver import Objective, ParamLayout, SolverConfig, minimize
-    >>> class LeastSquares(Objective):
-    ...     # F(w) = mean_i (a_i . w - b_i)^2 / 2, unpenalised
-    ...     def __init__(self, A, b):
-    ...         self.A, self.b, self.n_samples = A, b, len(b)
-    ...         self.layout = ParamLayout({"w": (A.shape[1],)})
-    ...     def init_params(self, random_state, statistics=None):
-    ...         return np.zeros(self.layout.size)
-    ...     def value_grad(self, w, idx=None, rng=None):
-    ...         A, b = (self.A, self.b) if idx is None else (self.A[idx], self.b[idx])
-    ...         r = A @ w - b
-    ...         return 0.5 * np.mean(r**2), A.T @ r / len(b)
+    >>> from skgd.solver import SolverConfig, minimize
+    >>> from skgd.solver._example import LeastSquares
     >>> A = np.random.RandomState(0).normal(size=(100, 2))
     >>> objective = LeastSquares(A, A @ np.array([2.0, -1.0]))
     >>> result = minimize(objective, SolverConfig(batch_size="full", learning_rate_init=0.5))
