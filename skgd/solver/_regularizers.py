@@ -221,7 +221,8 @@ def _blocks(w: np.ndarray, coords: np.ndarray):
 
 @REGULARIZERS.register
 class NoPenalty(Regularizer):
-    """No penalty.
+    r"""No penalty: :math:`R(w) = 0`, whose proximal map is the identity,
+    :math:`\operatorname{prox}_{tR}(w) = w`.
 
     Examples
     --------
