@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,6 +10,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from ._config import OptimizeResult, SolverConfig, SolverState
+from ._iterations import IterationLog
 from ._stopping import Monitor
 
 __all__ = ["CompositeProblem", "run_composite"]
@@ -88,32 +88,16 @@ def run_composite(objective, cfg: SolverConfig, state: SolverState, monitor: Mon
     dtype = state.w.dtype
     fresh = state.epoch == 0
     problem = _problem(objective, cfg, dtype, None if fresh else _cold_start(objective))
-    tic = [time.perf_counter()]
-    stopped = [False]
+    log = IterationLog(cfg, state, monitor, callbacks)
 
     def callback(w64, value: float, certificate: float, ratio: float, step: float) -> bool:
-        state.w = np.ascontiguousarray(w64, dtype=dtype)
-        state.epoch += 1
-        rec = monitor.record(value, step, certificate, time.perf_counter() - tic[0], [],
-                             ratio)
-        plateau = monitor.update(rec, None) if cfg.early_stopping else False
-        state.best_loss = min(state.best_loss, value)
-        stopped[0] = any([bool(cb(rec, state.params)) for cb in callbacks]) or plateau
-        tic[0] = time.perf_counter()
-        return stopped[0]
+        return log(w64, value, step, certificate, ratio)
 
     tol = 0.0 if cfg.tol is None else cfg.tol
     w, nit, converged = cfg.optimizer.run(problem, state.w.astype(np.float64),
                                           cfg.max_iter, tol, callback)
-    if not np.all(np.isfinite(w)):
-        raise ValueError(
-            f"Training diverged at iteration {nit}: non-finite weights. Scale the features "
-            "(e.g. with StandardScaler) or increase alpha.")
-    state.w = np.ascontiguousarray(w, dtype=dtype)
-    state.t += nit
-    monitor.finish(cfg)
-    converged = converged or monitor.converged
-    if not converged and not stopped[0] and cfg.tol is not None:
+    converged = log.finish(w, nit, converged)
+    if not converged and not log.stopped and cfg.tol is not None:
         _warn(cfg, nit)
     return OptimizeResult(w=state.w, state=state, n_iter=nit, converged=converged)
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import time
 import warnings
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from ._config import OptimizeResult, SolverConfig, SolverState
+from ._iterations import IterationLog
 from ._stopping import Monitor
 
 
@@ -47,39 +47,20 @@ def run_full_batch(objective, cfg: SolverConfig, state: SolverState, monitor: Mo
             cfg.proximal.add_hessp(hv, v)
         return hv
 
-    tic = [time.perf_counter()]
-    stopped = [False]
+    log = IterationLog(cfg, state, monitor, callbacks)
 
     def callback(w64) -> bool:
         """The shared epoch record after each accepted iterate; True stops the run."""
         # the accepted iterate is normally the last point evaluated: no extra pass
         same = "x" in last and np.array_equal(last["x"], w64)
         f, g = (last["f"], last["g"]) if same else fun_grad(w64)
-        state.w = np.ascontiguousarray(w64, dtype=dtype)
-        state.epoch += 1
-        rec = monitor.record(f, None, float(np.linalg.norm(g)),
-                             time.perf_counter() - tic[0], [])
-        # the optimizer's own test (gradient norm) decides convergence; the monitor
-        # only stops on the validation score
-        plateau = monitor.update(rec, None) if cfg.early_stopping else False
-        state.best_loss = min(state.best_loss, f)
-        stopped[0] = any([bool(cb(rec, state.params)) for cb in callbacks]) or plateau
-        tic[0] = time.perf_counter()
-        return stopped[0]
+        return log(w64, f, None, float(np.linalg.norm(g)))
 
     tol = 1e-4 if cfg.tol is None else cfg.tol
     w, nit, converged = cfg.optimizer.run(fun_grad, hessp, state.w.astype(np.float64),
                                           cfg.max_iter, tol, callback)
-    if not np.all(np.isfinite(w)):
-        raise ValueError(
-            f"Training diverged at iteration {nit}: non-finite weights. Scale the features "
-            "(e.g. with StandardScaler) or increase alpha."
-        )
-    state.w = np.ascontiguousarray(w, dtype=dtype)
-    state.t += nit
-    monitor.finish(cfg)
-    converged = converged or monitor.converged
-    if not converged and not stopped[0]:
+    converged = log.finish(w, nit, converged)
+    if not converged and not log.stopped:
         _warn_stopped_short(cfg, nit, tol)
     return OptimizeResult(w=state.w, state=state, n_iter=nit, converged=converged)
 
