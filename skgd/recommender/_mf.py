@@ -195,7 +195,8 @@ class MatrixFactorization(TablesMixin, RecommendMixin, RegressorMixin, GDMixin,
         threads, so the fit is reproducible run to run for a given ``random_state``
         and ``n_jobs``, whatever the threads actually granted (a loky worker's share,
         one thread off the main thread, ...: the blocks then run one after the
-        other, with the same result). It differs from the one-thread fit and
+        other, with the same result up to floating-point rounding: the sequential and
+        the threaded launch are compiled separately). It differs from the one-thread fit and
         between values of ``n_jobs`` (and ``n_jobs=-1`` depends on the machine).
         Implicit losses then draw each block's negatives from its item group.
         Needs two fields and no learned global bias (``global_bias`` ``"mean"`` or
